@@ -1,0 +1,143 @@
+/**
+ * Hooks of scenarios/embed.yml: a shop visitor's page views. Thin wiring;
+ * the logic lives in ../src (dialect parsing, departure rule, accounting).
+ */
+import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
+import { makeBeforeHook } from '../src/before-hook.ts';
+import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/dialect.ts';
+import type { RunSettings } from '../src/environments.ts';
+import { handshakeMs, originForShop } from '../src/embed-visit.ts';
+import { sampleGenerator } from '../src/generator-monitor.ts';
+import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
+import { DEFAULT_RATE_LIMIT_POLICY } from '../src/retry-after.ts';
+import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
+
+type EmbedSettings = Pick<RunSettings, 'embed'>;
+const M = METRICS.embed;
+type HttpResponse = Parameters<AfterResponseHookFunction>[1];
+
+export const prepareRun = makeBeforeHook('embed');
+
+/** beforeScenario: a visitor arrives and learns when it will leave. */
+export async function startVisitor(context: VUContext, events: VUEvents): Promise<void> {
+  const vars = runVars(context);
+  zeroCounters(events, [...ZERO_AT_START, ...COMMON_ZERO_AT_START]);
+  context.vars.departAt = departureAt(vars);
+  context.vars.origin = originForShop(String(context.vars.shop), context.vars.shopOrigin as string | undefined);
+  context.vars.embedSettings = JSON.parse(vars.luneoSettings) as EmbedSettings;
+}
+
+/** Function step at the start of each page view: fresh state and the pauses of this view. */
+export async function beginPageView(context: VUContext, events: VUEvents): Promise<void> {
+  const vars = runVars(context);
+  const s = (context.vars.embedSettings as EmbedSettings).embed;
+  events.emit('counter', M.pageViews, 1);
+  sampleGenerator(events);
+  context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(vars.luneoDialect, String(context.vars.shop));
+  context.vars.grantOk = false;
+  context.vars.validateBody = undefined;
+  context.vars.stepMs = [];
+  context.vars.iframeDelayMs = randomIn(s.iframeDelayMs);
+  // The last view ends when the visitor leaves, not after it.
+  context.vars.viewMs = Math.max(0, Math.min(randomIn(s.viewMs), Number(context.vars.departAt) - Date.now()));
+}
+
+/** beforeRequest of embed_token: a v1 token route wants the user's login token. */
+export async function tokenRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
+  await passGate(req, context, String(context.vars.tokenUrl));
+  const vars = runVars(context);
+  if (vars.luneoDialect === 'v1') {
+    const token = await sessionFor(vars, events).accessToken();
+    req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` };
+    context.vars.usedAccessToken = token;
+  }
+}
+
+export async function widgetRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
+  await passGate(req, context, String(context.vars.widgetDocUrl));
+}
+
+export async function validateRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
+  await passGate(req, context, String(context.vars.validateUrl));
+  req.json = context.vars.validateJson;
+  req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${String(context.vars.embedToken)}` };
+}
+
+function stepDone(context: VUContext, ms: number): void {
+  (context.vars.stepMs as number[]).push(ms);
+}
+
+function failVisit(events: VUEvents, ...counters: string[]): void {
+  for (const c of counters) events.emit('counter', c, 1);
+  events.emit('counter', M.handshakeFailed, 1);
+}
+
+export async function afterToken(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
+  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  events.emit('histogram', M.tokenMs, r.ms);
+  if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.tokenFailed);
+  if (res.statusCode === 401 && runVars(context).luneoDialect === 'v1') {
+    // The user token expired under us: renew once for all users, this view is lost.
+    await sessionFor(runVars(context), events).onUnauthorized(String(context.vars.usedAccessToken));
+  }
+  if (r.verdict === 'failed') return failVisit(events, M.tokenFailed);
+  const grant = extractEmbedGrant(res.body);
+  if (!grant.ok) {
+    events.emit('counter', METRICS.requests.failed, 1);
+    return failVisit(events, M.tokenFailed, grant.reason === 'non_json' ? M.tokenNonJson : M.tokenMissing);
+  }
+  events.emit('counter', M.tokenOk, 1);
+  stepDone(context, r.ms);
+  const vars = runVars(context);
+  context.vars.embedToken = grant.value.token;
+  context.vars.validateUrl = vars.luneoBaseUrl + routes.embedValidate(vars.luneoDialect, grant.value.nonce).path;
+  context.vars.validateJson = routes.embedValidate(vars.luneoDialect, grant.value.nonce).json;
+  context.vars.widgetDocUrl = vars.luneoWidgetUrl + routes.widgetDocument(grant.value.token, grant.value.nonce, String(context.vars.shop));
+  context.vars.grantOk = true;
+}
+
+export async function afterWidget(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
+  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  events.emit('histogram', M.widgetMs, r.ms);
+  if (r.verdict !== 'ok') {
+    context.vars.grantOk = false;
+    return failVisit(events, M.widgetFailed, ...(r.verdict === 'rate_limited' ? [M.rateLimited] : []));
+  }
+  events.emit('counter', M.widgetOk, 1);
+  stepDone(context, r.ms);
+}
+
+export async function afterValidate(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
+  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  events.emit('histogram', M.validateMs, r.ms);
+  if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.validateFailed);
+  if (r.verdict === 'ok' && isValidationAccepted(res.body)) {
+    stepDone(context, r.ms);
+    events.emit('counter', M.validateOk, 1);
+    events.emit('counter', M.handshakeOk, 1);
+    events.emit('histogram', M.handshakeMs, handshakeMs(context.vars.stepMs as number[]));
+    return;
+  }
+  const why = classifyValidationFailure(res.body);
+  if (r.verdict === 'ok') events.emit('counter', METRICS.requests.failed, 1);
+  const byReason = {
+    origin_mismatch: M.validateOriginMismatch,
+    replayed: M.validateReplayed,
+    invalid: M.validateInvalid,
+    non_json: M.validateNonJson,
+    rejected: M.validateInvalid,
+  }[why];
+  failVisit(events, M.validateFailed, byReason);
+}
+
+/** ifTrue of the steps after the token: only a visit with a grant goes on. */
+export function hasGrant(vars: Record<string, unknown>): boolean {
+  return vars.grantOk === true;
+}
+
+/** whileTrue of the page-view loop: the visitor stays until the profile sends it home. */
+export function keepVisiting(context: VUContext, next: (go: boolean) => void): void {
+  const stay = Date.now() < Number(context.vars.departAt) - 50;
+  if (!stay) context.vars.luneoLeft = true;
+  next(stay);
+}

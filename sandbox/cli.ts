@@ -1,0 +1,200 @@
+/**
+ * `npm run sandbox`: the local Luneo API (both dialects) and widget host in
+ * the foreground. Bad flags exit 2 with one line and the usage; a port in
+ * use exits 1.
+ */
+import { parseArgs } from 'node:util';
+import { FaultsError, parseFaultsPatch } from './faults.ts';
+import { startSandbox } from './index.ts';
+import type { Sandbox } from './index.ts';
+import { CLI_API_PORT, CLI_WIDGET_PORT, DEFAULTS } from './options.ts';
+import type { FaultsPatch, SandboxOptionsInput } from './types.ts';
+
+const USAGE = `Usage: node sandbox/cli.ts [options]
+
+  --port N                  API port (default ${CLI_API_PORT})
+  --widget-port N           widget host port (default ${CLI_WIDGET_PORT})
+  --host ADDR               loopback address to bind (default ${DEFAULTS.host})
+  --time-factor X           multiply render processing times (default 1; 0.01 = 100x faster)
+  --worker-concurrency N    render worker slots (default ${DEFAULTS.render.workerConcurrency})
+  --job-failure-rate P      probability 0..1 that a render fails (default 0)
+  --rate-limit N/SECONDS    N requests per window per client, e.g. 100/60 (default off)
+  --rate-limit-scope S      all | embed (default all)
+  --access-token-ttl SEC    v1 access token lifetime (default ${DEFAULTS.accessTokenTtlSec})
+  --faults JSON             initial faults, e.g. '{"errors":{"embed.token":0.05}}'
+  -h, --help                show this help`;
+
+class UsageError extends Error {}
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return Number(raw);
+}
+
+function decimal(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+export function parseCli(argv: string[]): { help: true } | { help: false; options: SandboxOptionsInput } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'widget-port': { type: 'string' },
+        host: { type: 'string' },
+        'time-factor': { type: 'string' },
+        'worker-concurrency': { type: 'string' },
+        'job-failure-rate': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'rate-limit-scope': { type: 'string' },
+        'access-token-ttl': { type: 'string' },
+        faults: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return { help: true };
+  const options: SandboxOptionsInput = {
+    apiPort: values.port === undefined ? CLI_API_PORT : integer('port', values.port, 0, 65535),
+    widgetPort: values['widget-port'] === undefined ? CLI_WIDGET_PORT : integer('widget-port', values['widget-port'], 0, 65535),
+  };
+  if (values.host !== undefined) options.host = values.host;
+  const render: NonNullable<SandboxOptionsInput['render']> = {};
+  if (values['time-factor'] !== undefined) render.timeFactor = decimal('time-factor', values['time-factor'], 0, 1000);
+  if (values['worker-concurrency'] !== undefined) render.workerConcurrency = integer('worker-concurrency', values['worker-concurrency'], 1, 10000);
+  options.render = render;
+  if (values['rate-limit'] !== undefined) {
+    const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(values['rate-limit']);
+    if (m === null || Number(m[2]) <= 0) throw new UsageError(`--rate-limit must look like N/SECONDS (e.g. 100/60), got '${values['rate-limit']}'`);
+    options.rateLimit = { limit: Number(m[1]), windowSec: Number(m[2]) };
+  }
+  if (values['rate-limit-scope'] !== undefined) {
+    const scope = values['rate-limit-scope'];
+    if (scope !== 'all' && scope !== 'embed') throw new UsageError(`--rate-limit-scope must be 'all' or 'embed', got '${scope}'`);
+    options.rateLimit = { ...options.rateLimit, scope };
+  }
+  if (values['access-token-ttl'] !== undefined) options.accessTokenTtlSec = decimal('access-token-ttl', values['access-token-ttl'], 0.001, 31_536_000);
+  let faults: FaultsPatch = {};
+  if (values.faults !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(values.faults);
+    } catch (err) {
+      throw new UsageError(`--faults is not valid JSON: ${(err as Error).message}`);
+    }
+    try {
+      faults = parseFaultsPatch(parsed);
+    } catch (err) {
+      if (err instanceof FaultsError) throw new UsageError(`--faults: ${err.message}`);
+      throw err;
+    }
+  }
+  if (values['job-failure-rate'] !== undefined) {
+    faults = { ...faults, jobs: { ...faults.jobs, failureRate: decimal('job-failure-rate', values['job-failure-rate'], 0, 1) } };
+  }
+  options.faults = faults;
+  return { help: false, options };
+}
+
+function banner(sb: Sandbox): string {
+  const o = sb.options;
+  const user = o.users[0];
+  const rl = o.rateLimit.limit > 0 ? `${o.rateLimit.limit} requests per ${o.rateLimit.windowSec} s per client (${o.rateLimit.scope})` : 'off';
+  return [
+    'Luneo sandbox running (both API dialects: seed /api/..., v1 /api/v1/...)',
+    `  API          ${sb.apiUrl}`,
+    `  Widget       ${sb.widgetUrl}`,
+    `  Seed API key ${o.apiKeys[0] ?? '(none)'}   (Authorization: Bearer <key>)`,
+    user ? `  v1 login     ${user.email} / ${user.password}   (POST /api/v1/auth/login; sandbox-only credentials)` : '  v1 login     (no users)',
+    `  Admin        GET|PUT|PATCH ${sb.apiUrl}/__admin/faults, GET ${sb.apiUrl}/__admin/stats, POST ${sb.apiUrl}/__admin/reset`,
+    `  Rate limit   ${rl}`,
+    `  Render       time factor ${o.render.timeFactor}, ${o.render.workerConcurrency} workers, queue limit ${o.render.queueLimit}`,
+    '  Stop with Ctrl+C',
+  ].join('\n');
+}
+
+function summaryLoop(sb: Sandbox): NodeJS.Timeout {
+  let last = sb.stats();
+  const timer = setInterval(() => {
+    const now = sb.stats();
+    const requests = now.requests.total - last.requests.total;
+    if (requests > 0) {
+      const t = new Date().toISOString().slice(11, 19);
+      console.log(
+        `[${t}] ${requests} requests (${Math.round(requests / 10)}/s), 429 ${now.rateLimited.total - last.rateLimited.total}, ` +
+          `early retries ${now.earlyRetries.total - last.earlyRetries.total}, handshakes ${now.embed.validationsOk - last.embed.validationsOk}, ` +
+          `renders ${now.render.active} active / ${now.render.waiting} waiting / ${now.render.completed} done / ${now.render.failed} failed`,
+      );
+    }
+    last = now;
+  }, 10_000);
+  timer.unref();
+  return timer;
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`sandbox: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let sb: Sandbox;
+  try {
+    sb = await startSandbox(parsed.options);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (e.code === 'EADDRINUSE') {
+      console.error(`sandbox: ${e.address}:${e.port} is already in use (another sandbox running? pick a port with --port / --widget-port)`);
+      return 1;
+    }
+    if (err instanceof RangeError || err instanceof FaultsError) {
+      console.error(`sandbox: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`sandbox: cannot start: ${e.message}`);
+    return 1;
+  }
+  console.log(banner(sb));
+  const timer = summaryLoop(sb);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      // A second signal while closing exits at once.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      console.log(`\nsandbox: ${signal}, stopping`);
+      clearInterval(timer);
+      sb.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  console.log('sandbox: stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

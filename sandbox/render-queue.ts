@@ -1,0 +1,154 @@
+import type { Stats } from './stats.ts';
+import type { Dialect, JobFaults, RenderOptions, RenderType } from './types.ts';
+
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
+
+export interface RenderJob {
+  /** global sequence number; its parity picks the response shapes */
+  num: number;
+  /** the id clients poll with: `job-N` (seed) or `render-N` (v1) */
+  id: string;
+  dialect: Dialect;
+  type: RenderType;
+  priority: number;
+  format: string;
+  state: JobState;
+  enqueuedAt: number;
+  startedAt: number;
+  finishedAt: number;
+  error: string | null;
+  /** status polls so far, to cycle the seed dialect's running words */
+  polls: number;
+}
+
+const FINISHED_KEPT = 100_000;
+
+/**
+ * A simulated BullMQ queue with `workerConcurrency` slots, FIFO. Each job is
+ * one unref'd timer, so an idle sandbox costs nothing and never holds the
+ * process open.
+ */
+export class RenderQueue {
+  readonly #jobs = new Map<string, RenderJob>();
+  /** waiting jobs from #head on; compacted now and then instead of shift() per job */
+  #waiting: RenderJob[] = [];
+  #head = 0;
+  #finished: string[] = [];
+  #finishedHead = 0;
+  #active = 0;
+  #seq = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #options: RenderOptions;
+  readonly #faults: () => JobFaults;
+  readonly #stats: () => Stats;
+  #stopped = false;
+
+  constructor(options: RenderOptions, faults: () => JobFaults, stats: () => Stats) {
+    this.#options = options;
+    this.#faults = faults;
+    this.#stats = stats;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length - this.#head;
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+
+  oldestWaitingSec(now: number): number {
+    const oldest = this.#waiting[this.#head];
+    return oldest === undefined ? 0 : Math.round((now - oldest.enqueuedAt) / 100) / 10;
+  }
+
+  isFull(): boolean {
+    return this.waiting >= this.#options.queueLimit;
+  }
+
+  enqueue(dialect: Dialect, type: RenderType, priority: number, format: string, now: number): RenderJob {
+    const num = ++this.#seq;
+    const job: RenderJob = {
+      num,
+      id: dialect === 'v1' ? `render-${num}` : `job-${num}`,
+      dialect,
+      type,
+      priority,
+      format,
+      state: 'waiting',
+      enqueuedAt: now,
+      startedAt: 0,
+      finishedAt: 0,
+      error: null,
+      polls: 0,
+    };
+    this.#jobs.set(job.id, job);
+    this.#waiting.push(job);
+    this.#stats().enqueued++;
+    this.#startNext();
+    return job;
+  }
+
+  get(id: string): RenderJob | undefined {
+    return this.#jobs.get(id);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #startNext(): void {
+    while (!this.#stopped && this.#active < this.#options.workerConcurrency && this.#head < this.#waiting.length) {
+      const job = this.#waiting[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#head);
+        this.#head = 0;
+      }
+      this.#run(job);
+    }
+  }
+
+  #run(job: RenderJob): void {
+    const faults = this.#faults();
+    const [min, max] = this.#options.processingMs[job.type];
+    let ms = (min + Math.random() * (max - min)) * this.#options.timeFactor;
+    if (faults.slow !== null && Math.random() < faults.slow.fraction) ms *= faults.slow.factor;
+    const fails = Math.random() < faults.failureRate;
+    job.state = 'active';
+    job.startedAt = Date.now();
+    this.#active++;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#finish(job, fails);
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  #finish(job: RenderJob, fails: boolean): void {
+    const now = Date.now();
+    this.#active--;
+    job.finishedAt = now;
+    const stats = this.#stats();
+    stats.recordProcessing(now - job.startedAt);
+    if (fails) {
+      job.state = 'failed';
+      job.error = `Render worker failed: simulated ${job.type} render failure (sandbox fault jobs.failureRate)`;
+      stats.failed++;
+    } else {
+      job.state = 'completed';
+      stats.completed++;
+    }
+    this.#finished.push(job.id);
+    if (this.#finished.length - this.#finishedHead > FINISHED_KEPT) {
+      this.#jobs.delete(this.#finished[this.#finishedHead++]!);
+      if (this.#finishedHead > 1024 && this.#finishedHead * 2 > this.#finished.length) {
+        this.#finished = this.#finished.slice(this.#finishedHead);
+        this.#finishedHead = 0;
+      }
+    }
+    this.#startNext();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Public types of the sandbox: options, faults and the stats snapshot.
+ * Route names are dialect-agnostic so one fault or counter covers the seed
+ * route and its v1 counterpart alike.
+ */
+
+export const ROUTE_NAMES = [
+  'embed.token',
+  'embed.validate',
+  'widget.document',
+  'widget.loader',
+  'render.enqueue',
+  'render.status',
+  'auth.login',
+  'auth.refresh',
+  'health',
+  'metrics',
+] as const;
+export type RouteName = (typeof ROUTE_NAMES)[number];
+
+export type Dialect = 'seed' | 'v1';
+export type RenderType = '2d' | '3d' | 'ar';
+
+/** Per-route settings; `'*'` applies to every route except health and metrics, which must be named explicitly. */
+export type RouteMap<T> = Partial<Record<RouteName | '*', T>>;
+
+export interface LatencyFault {
+  fixedMs: number;
+  /** uniform extra delay in [0, jitterMs] */
+  jitterMs?: number;
+}
+
+export interface TamperFault {
+  /** origin: answer as if the Origin differed from the token's; replay: consume the nonce, then answer "already used" */
+  mode: 'origin' | 'replay';
+  rate: number;
+}
+
+export interface Force429Fault {
+  rate: number;
+  /** default: every API route except health and metrics (widget routes only when listed) */
+  routes?: RouteName[];
+  /** default 1 */
+  retryAfterSec?: number;
+  /** default 'seconds' */
+  retryAfterFormat?: 'seconds' | 'http-date';
+}
+
+export interface SlowJobsFault {
+  fraction: number;
+  factor: number;
+}
+
+export interface JobFaults {
+  failureRate: number;
+  slow: SlowJobsFault | null;
+}
+
+export interface Faults {
+  latency: RouteMap<LatencyFault>;
+  /** probability of a 500/502/503 instead of handling */
+  errors: RouteMap<number>;
+  /** probability of a 200 text/html proxy page instead of handling */
+  nonJson: RouteMap<number>;
+  tamper: Partial<Record<'embed.validate', TamperFault>>;
+  force429: Force429Fault | null;
+  jobs: JobFaults;
+}
+
+/** A route entry set to null removes it. */
+type Nullable<M> = { [K in keyof M]?: M[K] | null };
+
+/** What setFaults, PATCH /__admin/faults and the faults option take: any subset, merged shallowly per key. */
+export interface FaultsPatch {
+  latency?: Nullable<RouteMap<LatencyFault>>;
+  errors?: Nullable<RouteMap<number>>;
+  nonJson?: Nullable<RouteMap<number>>;
+  tamper?: Nullable<Partial<Record<'embed.validate', TamperFault>>>;
+  force429?: Force429Fault | null;
+  jobs?: Partial<JobFaults>;
+}
+
+export interface SandboxUser {
+  email: string;
+  password: string;
+  brandId: string;
+  /** default `user-<position starting at 1>` */
+  id?: string;
+}
+
+export interface RenderOptions {
+  timeFactor: number;
+  workerConcurrency: number;
+  /** bound on waiting (not yet active) jobs */
+  queueLimit: number;
+  /** v1 only: renders one user may enqueue; 0 = unlimited */
+  quotaPerUser: number;
+  /** [min, max] processing time per type, before timeFactor */
+  processingMs: Record<RenderType, [number, number]>;
+}
+
+export interface RateLimitOptions {
+  /** requests per window per client and scope; 0 = limiter off */
+  limit: number;
+  windowSec: number;
+  scope: 'all' | 'embed';
+}
+
+export interface SandboxOptions {
+  host: string;
+  apiPort: number;
+  widgetPort: number;
+  apiKeys: string[];
+  users: SandboxUser[];
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  embedTokenTtlSec: number;
+  nonceTtlSec: number;
+  activeShops: string[];
+  render: RenderOptions;
+  rateLimit: RateLimitOptions;
+  earlyRetryGraceMs: number;
+  faults: Faults;
+  signingSecret: string;
+}
+
+/** What startSandbox accepts: any option, nested groups partially. `Partial<SandboxOptions>` fits too. */
+export type SandboxOptionsInput = Partial<Omit<SandboxOptions, 'render' | 'rateLimit' | 'faults'>> & {
+  render?: Partial<Omit<RenderOptions, 'processingMs'>> & { processingMs?: Partial<Record<RenderType, [number, number]>> };
+  rateLimit?: Partial<RateLimitOptions>;
+  faults?: FaultsPatch;
+};
+
+export type EmbedFailureReason = 'invalid' | 'replayed' | 'origin_mismatch' | 'expired' | 'unauthorized';
+
+export interface EarlyRetryExample {
+  at: string;
+  route: RouteName;
+  /** credential kind plus a short hash, or the remote address */
+  client: string;
+  msEarly: number;
+}
+
+export interface SandboxStats {
+  startedAt: string;
+  uptimeSec: number;
+  /** route name (or 'unmatched') → status code → responses */
+  requests: { total: number; byRoute: Record<string, Record<string, number>> };
+  rateLimited: { total: number; perRoute: Record<string, number> };
+  earlyRetries: { total: number; perRoute: Record<string, number>; perClient: Record<string, number>; examples: EarlyRetryExample[] };
+  embed: { tokensIssued: number; validationsOk: number; failures: Record<EmbedFailureReason, number> };
+  render: {
+    enqueued: number;
+    rejected: number;
+    completed: number;
+    failed: number;
+    active: number;
+    waiting: number;
+    oldestWaitingSec: number;
+    processingMs: { count: number; sum: number; min: number; max: number; mean: number };
+  };
+  auth: { logins: number; refreshes: number; unauthorized: number };
+  widget: { documents: number; loaders: number };
+  faults: { latencyInjected: number; errorsInjected: number; nonJsonInjected: number; forced429: number; tampered: number };
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm start`: the main job on any machine. Starts the sandbox on free
+ * loopback ports, runs the embed and render scenarios against it at their
+ * `local` profiles, writes results (and reports) to results/, and ends with
+ * one verdict and exit code: 0 only when both runs passed.
+ */
+import path from 'node:path';
+import { startSandbox } from '../sandbox/index.ts';
+import { SCENARIOS } from '../src/profiles.ts';
+import { ROOT, runArtillery } from './artillery-run.ts';
+
+const dialect = process.env.LUNEO_DIALECT?.trim() || 'seed';
+const resultsDir = path.resolve(process.env.LUNEO_RESULTS_DIR?.trim() || path.join(ROOT, 'results'));
+
+const sandbox = await startSandbox({ render: { timeFactor: 0.02 } });
+console.log(`sandbox: API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl} (dialect ${dialect})\n`);
+const outcomes: { scenario: string; code: number | null; verdict: string }[] = [];
+try {
+  for (const scenario of SCENARIOS) {
+    const r = await runArtillery({
+      scenario,
+      environment: 'local',
+      resultsDir,
+      echo: true,
+      timeoutMs: 5 * 60_000,
+      env: { BASE_URL: sandbox.apiUrl, WIDGET_URL: sandbox.widgetUrl, LUNEO_DIALECT: dialect },
+    });
+    const verdict = r.timedOut ? 'did not finish in time' : (r.results?.luneo.verdict.kind ?? `no results (exit ${r.code})`);
+    outcomes.push({ scenario, code: r.timedOut ? null : r.code, verdict });
+  }
+} finally {
+  await sandbox.stop();
+}
+
+const passed = outcomes.every((o) => o.code === 0);
+console.log('\n==================== luneo-load-tests ====================');
+for (const o of outcomes) console.log(`  ${o.scenario.padEnd(8)} ${o.code === 0 ? 'PASS' : 'FAIL'}  (${o.verdict}, exit ${o.code ?? 'killed'})`);
+console.log(`  results in ${path.relative(process.cwd(), resultsDir) || '.'}/`);
+console.log(`VERDICT: ${passed ? 'PASS' : 'FAIL'}`);
+process.exitCode = passed ? 0 : Math.max(1, ...outcomes.map((o) => o.code ?? 1));

@@ -1,0 +1,55 @@
+/**
+ * The `before` hook both scenarios share. It runs once, in Artillery's main
+ * thread, before any virtual user exists; a refusal here ends the process
+ * with exit code 2 and one clear message, before any load is sent.
+ */
+import type { VUContext } from 'artillery';
+import { redact, secretValues } from './credentials.ts';
+import type { ScenarioName } from './profiles.ts';
+import { peakConcurrency } from './load-model.ts';
+import { publishRunInfo } from './run-info.ts';
+import { banner, expectedPeakRate, prepareRun } from './run-setup.ts';
+import type { RunVars } from './vu-runtime.ts';
+
+export const EXIT_CONFIG = 2;
+
+export function makeBeforeHook(scenario: ScenarioName): (context: VUContext) => Promise<void> {
+  return async function prepareRunHook(context: VUContext): Promise<void> {
+    try {
+      const plan = await prepareRun({
+        scenario,
+        environment: context.vars.$environment,
+        scenarioFile: context.vars.$scenarioFile,
+        profileName: context.vars.luneoProfile,
+        stagesText: context.vars.luneoStages,
+      });
+      console.log(banner(plan));
+      const s = plan.settings;
+      const vars: RunVars = {
+        luneoBaseUrl: s.baseUrl,
+        luneoWidgetUrl: s.widgetUrl,
+        luneoDialect: s.dialect,
+        luneoEpochMs: Date.now(),
+        luneoStages: String(context.vars.luneoStages),
+        luneoSettings: JSON.stringify({ embed: s.embed, render: s.render }),
+      };
+      if (plan.session) vars.luneoSession = plan.session;
+      publishRunInfo({
+        scenario,
+        environment: s.environment,
+        dialect: s.dialect,
+        baseUrl: s.baseUrl,
+        widgetUrl: s.widgetUrl,
+        profile: plan.profileName,
+        stages: vars.luneoStages,
+        peakUsers: peakConcurrency(plan.stages),
+        expectedPeakRate: Math.round(expectedPeakRate(scenario, s, plan.stages)),
+      });
+      Object.assign(context.vars, vars);
+    } catch (err) {
+      const secrets = secretValues(undefined, [process.env.API_KEY, process.env.LUNEO_PASSWORD]);
+      console.error(`\nluneo-load-tests: ${redact((err as Error).message, secrets)}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+  };
+}

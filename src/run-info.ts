@@ -1,0 +1,26 @@
+/**
+ * What the `before` hook learned (environment, dialect, target), handed to
+ * the luneo plugin, which runs in the same main thread and writes it into
+ * the results. Only non-secret fields.
+ */
+export interface RunInfo {
+  scenario: string;
+  environment: string;
+  dialect: string;
+  baseUrl: string;
+  widgetUrl: string;
+  profile: string;
+  stages: string;
+  peakUsers: number;
+  expectedPeakRate: number;
+}
+
+const KEY = Symbol.for('luneo-load-tests.run-info');
+
+export function publishRunInfo(info: RunInfo): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = info;
+}
+
+export function readRunInfo(): RunInfo | undefined {
+  return (globalThis as Record<symbol, unknown>)[KEY] as RunInfo | undefined;
+}
