@@ -2,12 +2,13 @@
  * Hooks of scenarios/embed.yml: a shop visitor's page views. Thin wiring;
  * the logic lives in ../src (dialect parsing, departure rule, accounting).
  */
-import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
+import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
 import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/dialect.ts';
 import type { RunSettings } from '../src/environments.ts';
 import { handshakeMs, originForShop } from '../src/embed-visit.ts';
 import { sampleGenerator } from '../src/generator-monitor.ts';
+import { join, leave } from '../src/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
 import { DEFAULT_RATE_LIMIT_POLICY } from '../src/retry-after.ts';
 import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
@@ -22,6 +23,7 @@ export const prepareRun = makeBeforeHook('embed');
 export async function startVisitor(context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
   zeroCounters(events, [...ZERO_AT_START, ...COMMON_ZERO_AT_START]);
+  join(events, 'users');
   context.vars.departAt = departureAt(vars);
   context.vars.origin = originForShop(String(context.vars.shop), context.vars.shopOrigin as string | undefined);
   context.vars.embedSettings = JSON.parse(vars.luneoSettings) as EmbedSettings;
@@ -138,6 +140,21 @@ export function hasGrant(vars: Record<string, unknown>): boolean {
 /** whileTrue of the page-view loop: the visitor stays until the profile sends it home. */
 export function keepVisiting(context: VUContext, next: (go: boolean) => void): void {
   const stay = Date.now() < Number(context.vars.departAt) - 50;
-  if (!stay) context.vars.luneoLeft = true;
+  if (!stay) leaveOnce(context);
   next(stay);
+}
+
+function leaveOnce(context: VUContext): void {
+  if (context.vars.luneoLeft === true) return;
+  context.vars.luneoLeft = true;
+  leave('users');
+}
+
+/**
+ * onError: a transport error ends the visitor (Artillery's rule); it is no
+ * longer here. Callback style: Artillery never awaits onError hooks.
+ */
+export function visitorFailed(_err: unknown, _req: unknown, context: VUContext, _events: VUEvents, done: HookDone): void {
+  leaveOnce(context);
+  done();
 }

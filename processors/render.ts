@@ -3,11 +3,12 @@
  * to completion with backoff, thinks, and renders again. Thin wiring; the
  * job's logic is ../src/render-job.ts.
  */
-import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
+import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
 import { routes } from '../src/dialect.ts';
 import type { RunSettings } from '../src/environments.ts';
 import { sampleGenerator } from '../src/generator-monitor.ts';
+import { join, leave } from '../src/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
 import { newRenderJob, nextPoll, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/render-job.ts';
 import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
@@ -29,6 +30,7 @@ function jobOf(context: VUContext): RenderJob {
 export async function startRenderer(context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
   zeroCounters(events, [...RENDER_ZERO_AT_START, ...COMMON_ZERO_AT_START]);
+  join(events, 'users', ['users', 'renders']);
   context.vars.departAt = departureAt(vars);
   context.vars.renderSettings = (JSON.parse(vars.luneoSettings) as Pick<RunSettings, 'render'>).render;
 }
@@ -94,6 +96,7 @@ export async function afterEnqueue(req: Record<string, unknown>, res: HttpRespon
   }
   events.emit('counter', M.enqueueOk, 1);
   events.emit('counter', M.jobsEnqueued, 1);
+  join(events, 'renders');
   const vars = runVars(context);
   context.vars.statusUrl = vars.luneoBaseUrl + routes.jobStatus(vars.luneoDialect, job.jobId ?? '');
   schedulePoll(context);
@@ -147,6 +150,7 @@ export async function endRender(context: VUContext, events: VUEvents): Promise<v
   const job = jobOf(context);
   const s = settingsOf(context);
   if (job.jobId !== undefined) {
+    leave('renders');
     events.emit('histogram', M.pollsPerJob, job.polls);
     const counter = {
       succeeded: M.jobsSucceeded,
@@ -165,5 +169,21 @@ export async function endRender(context: VUContext, events: VUEvents): Promise<v
 
 /** whileTrue of the render loop: the renderer stays until the profile sends it home. */
 export function keepRendering(context: VUContext, next: (again: boolean) => void): void {
-  next(Date.now() < Number(context.vars.departAt) - 50);
+  const stay = Date.now() < Number(context.vars.departAt) - 50;
+  if (!stay) leave('users');
+  next(stay);
+}
+
+/**
+ * onError: a transport error ends the renderer (Artillery's rule); its
+ * render is no longer watched. Callback style: Artillery never awaits onError hooks.
+ */
+export function rendererFailed(_err: unknown, _req: unknown, context: VUContext, events: VUEvents, done: HookDone): void {
+  const job = context.vars.renderJob as RenderJob | undefined;
+  if (job?.jobId !== undefined && job.outcome === undefined) {
+    leave('renders');
+    events.emit('counter', M.jobsLost, 1);
+  }
+  leave('users');
+  done();
 }

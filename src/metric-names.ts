@@ -62,6 +62,14 @@ export const METRICS = {
     reloginsAfter401: 'luneo_auth_relogins_after_401',
     failures: 'luneo_auth_failures',
   },
+  load: {
+    /** per worker, each second: users alive (summed, this counter / period seconds = mean concurrency) */
+    userSeconds: 'luneo_user_seconds',
+    /** per worker, sampled each second */
+    concurrentUsers: 'luneo_concurrent_users',
+    renderSeconds: 'luneo_render_in_flight_seconds',
+    rendersInFlight: 'luneo_renders_in_flight',
+  },
   generator: {
     /** per worker, sampled about once a second: p99 event-loop delay over the last second */
     eventLoopDelayP99Ms: 'luneo_generator_event_loop_delay_p99_ms',

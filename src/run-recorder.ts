@@ -48,7 +48,10 @@ export interface LuneoSection {
   checks: CheckRow[];
   generator: GeneratorHealth;
   concurrency: ConcurrencyPoint[];
+  /** highest mean concurrency over a 10-second period, all workers */
   peakUsers: number;
+  /** most users alive at once on one worker */
+  peakUsersSampled: number;
   peakRendersInFlight?: number;
 }
 
@@ -125,11 +128,12 @@ export function summarize(rec: RunRecorder, env: Readonly<Record<string, string 
     generator: health,
     concurrency,
     peakUsers: concurrency.reduce((m, p) => Math.max(m, p.users), 0),
+    peakUsersSampled: concurrency.reduce((m, p) => Math.max(m, p.usersMax ?? 0), 0),
   };
   const run = readRunInfo();
   if (run) luneo.run = run;
-  if (concurrency.some((p) => p.rendersInFlight !== undefined)) {
-    luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlight ?? 0), 0);
+  if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
+    luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
   }
   return { aggregate, intermediate: rec.intermediate, luneo };
 }
@@ -156,7 +160,11 @@ export function verdictText(r: ResultsFile): string {
       `${g.eventLoopDelayP99Ms !== undefined ? `, loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(0)} ms` : ''}` +
       `${g.busyShare !== undefined ? `, busy ${(g.busyShare * 100).toFixed(0)} %` : ''})`,
   );
-  lines.push(`  concurrency reached: ${l.peakUsers} ${l.scenario === 'render' ? 'renderers' : 'visitors'}${l.peakRendersInFlight !== undefined ? `, ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? ` (profile peak ${l.run.peakUsers})` : ''}`);
+  const who = l.scenario === 'render' ? 'renderers' : 'visitors';
+  lines.push(
+    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (one worker's samples), ${l.peakUsers} on average over the busiest 10 s` +
+      `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,
+  );
   for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
   return lines.join('\n');
 }

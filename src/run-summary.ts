@@ -47,33 +47,42 @@ export interface Check {
 }
 
 export interface ConcurrencyPoint {
-  /** epoch ms of the period's start */
+  /** the period's timestamp (epoch ms) */
   at: number;
+  /** mean users alive over the period, all workers together */
   users: number;
+  /** most users alive at one time on one worker (exact with one worker) */
+  usersMax?: number;
   rendersInFlight?: number;
+  rendersInFlightMax?: number;
 }
 
+/** Artillery reports metrics in periods of this length. */
+export const PERIOD_SECONDS = 10;
+
 /**
- * Users alive at the end of each period: created minus completed minus
- * failed so far (Artillery's own counters, summed over workers). Renders
- * in flight likewise, from jobs enqueued minus jobs finished in any way.
+ * Concurrency per period from the presence samples (see presence.ts):
+ * user-seconds over the period's length give the mean, summed correctly
+ * over workers; the sampled histograms give the per-worker maximum.
  */
 export function concurrencySeries(intermediate: readonly PeriodReport[]): ConcurrencyPoint[] {
-  let users = 0;
-  let renders = 0;
-  let sawRenders = false;
-  const R = METRICS.render;
+  const L = METRICS.load;
   return [...intermediate]
     .sort((a, b) => Number(a.period) - Number(b.period))
     .map((p) => {
       const c = p.counters;
-      users += (c['vusers.created'] ?? 0) - (c['vusers.completed'] ?? 0) - (c['vusers.failed'] ?? 0);
-      if (c[R.jobsEnqueued] !== undefined) sawRenders = true;
-      renders += (c[R.jobsEnqueued] ?? 0) - (c[R.jobsSucceeded] ?? 0) - (c[R.jobsFailed] ?? 0) - (c[R.jobsTimedOut] ?? 0) - (c[R.jobsLost] ?? 0);
-      const point: ConcurrencyPoint = { at: Number(p.period), users: Math.max(0, users) };
-      if (sawRenders) point.rendersInFlight = Math.max(0, renders);
+      const point: ConcurrencyPoint = { at: Number(p.period), users: round1((c[L.userSeconds] ?? 0) / PERIOD_SECONDS) };
+      const um = p.summaries[L.concurrentUsers]?.max;
+      if (um !== undefined) point.usersMax = um;
+      if (c[L.renderSeconds] !== undefined) point.rendersInFlight = round1(c[L.renderSeconds] / PERIOD_SECONDS);
+      const rm = p.summaries[L.rendersInFlight]?.max;
+      if (rm !== undefined) point.rendersInFlightMax = rm;
       return point;
     });
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 export interface GeneratorLimits {

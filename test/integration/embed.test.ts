@@ -1,0 +1,86 @@
+/**
+ * The embed scenario against the real sandbox: a healthy target passes
+ * every check in both dialects, and each threshold fails when the thing it
+ * guards goes wrong.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { METRICS } from '../../src/metric-names.ts';
+import { counter, failedChecks, loadRun, tail, withSandbox } from '../support/load-run.ts';
+
+const M = METRICS.embed;
+
+describe('embed scenario against the sandbox', () => {
+  for (const dialect of ['seed', 'v1'] as const) {
+    test(`healthy sandbox, dialect ${dialect}: every check passes, exit 0`, async () => {
+      await withSandbox({}, async (sb) => {
+        const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect });
+        assert.equal(r.code, 0, tail(r));
+        const l = r.results?.luneo;
+        assert.ok(l, 'results file written');
+        assert.equal(l.verdict.kind, 'pass');
+        assert.ok(l.checks.length >= 11, 'all thresholds were evaluated');
+        assert.deepEqual(failedChecks(r), []);
+        assert.ok(counter(r, M.handshakeOk) > 10, 'handshakes completed');
+        assert.equal(counter(r, M.handshakeOk), counter(r, M.pageViews), 'every page view completed its handshake');
+        assert.equal(l.peakUsersSampled, 6, 'the profile concurrency was reached');
+        assert.equal(l.run?.dialect, dialect);
+        const stats = sb.stats();
+        assert.equal(stats.embed.validationsOk, counter(r, M.validateOk), 'the sandbox saw the validations the package counted');
+        assert.equal(stats.earlyRetries.total, 0);
+      });
+    });
+  }
+
+  test('added latency on nonce validation fails the validation and handshake checks, exit 1', async () => {
+    await withSandbox({ faults: { latency: { 'embed.validate': { fixedMs: 650 } } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb });
+      assert.equal(r.code, 1, tail(r));
+      const failed = failedChecks(r);
+      for (const expr of ['luneo_embed_validate_ms.p95 < 200', 'luneo_embed_validate_ms.p99 < 400', 'luneo_embed_handshake_ms.p95 < 600']) {
+        assert.ok(failed.includes(expr), `${expr} failed (failed: ${failed.join(', ')})`);
+      }
+      assert.ok(!failed.some((e) => e.startsWith('luneo_embed_token_ms')), 'token latency checks still pass');
+      assert.equal(r.results?.luneo.verdict.kind, 'slo_failed');
+    });
+  });
+
+  test('errors above 1 %, non-JSON token responses and 429s are each counted under their own names', async () => {
+    const faults = {
+      errors: { 'widget.document': 0.08 },
+      nonJson: { 'embed.token': 0.08 },
+      force429: { rate: 0.05, routes: ['embed.validate' as const], retryAfterSec: 1 },
+    };
+    await withSandbox({ faults }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb });
+      assert.equal(r.code, 1, tail(r));
+      assert.ok(failedChecks(r).includes('(luneo_requests_failed + vusers.failed) / (luneo_requests_sent + vusers.failed) < 0.01'));
+      assert.ok(counter(r, M.tokenNonJson) > 0, 'non-JSON token responses counted');
+      assert.ok(counter(r, M.widgetFailed) > 0, 'widget 5xx counted');
+      assert.ok(counter(r, M.rateLimited) > 0, '429s counted');
+      assert.equal(counter(r, M.rateLimited), counter(r, METRICS.requests.rateLimited));
+      assert.equal(counter(r, 'vusers.failed'), 0, 'no visitor crashed');
+      assert.equal(sb.stats().earlyRetries.total, 0, 'no request went out before its Retry-After');
+    });
+  });
+
+  test('an Origin that does not match the token request is counted as origin mismatch', async () => {
+    await withSandbox({ faults: { tamper: { 'embed.validate': { mode: 'origin', rate: 0.3 } } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb });
+      assert.equal(r.code, 1, tail(r));
+      assert.ok(counter(r, M.validateOriginMismatch) > 0);
+      assert.equal(counter(r, M.validateReplayed), 0);
+      assert.equal(counter(r, M.validateOriginMismatch), sb.stats().embed.failures.origin_mismatch);
+      assert.ok(failedChecks(r).some((e) => e.startsWith('luneo_embed_validate_ok /')));
+    });
+  });
+
+  test('a replayed nonce is counted as replayed', async () => {
+    await withSandbox({ faults: { tamper: { 'embed.validate': { mode: 'replay', rate: 0.3 } } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1' });
+      assert.equal(r.code, 1, tail(r));
+      assert.ok(counter(r, M.validateReplayed) > 0);
+      assert.equal(counter(r, M.validateOriginMismatch), 0);
+    });
+  });
+});
