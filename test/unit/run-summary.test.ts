@@ -15,7 +15,6 @@ import {
   verdict,
 } from '../../src/run-summary.ts';
 
-const R = METRICS.render;
 const G = METRICS.generator;
 
 function period(at: number | string, counters: Record<string, number>, summaries: Record<string, Summary> = {}): PeriodReport {
