@@ -1,0 +1,98 @@
+/**
+ * The render scenario against the real sandbox: a healthy pipeline passes
+ * in both dialects; failing jobs, 429s, slow jobs, expiring tokens and a
+ * missing key each do what the package promises.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { METRICS } from '../../src/metric-names.ts';
+import { counter, environmentsWith, failedChecks, loadRun, tail, withSandbox } from '../support/load-run.ts';
+
+const M = METRICS.render;
+const COMPLETION = 'luneo_render_jobs_succeeded / luneo_render_jobs_enqueued > 0.9';
+
+describe('render scenario against the sandbox', () => {
+  for (const dialect of ['seed', 'v1'] as const) {
+    test(`healthy sandbox, dialect ${dialect}: every check passes, exit 0`, async () => {
+      await withSandbox({}, async (sb) => {
+        const r = await loadRun({ scenario: 'render', sandbox: sb, dialect });
+        assert.equal(r.code, 0, tail(r));
+        assert.deepEqual(failedChecks(r), []);
+        assert.ok((r.results?.luneo.checks.length ?? 0) >= 7);
+        assert.ok(counter(r, M.jobsSucceeded) >= 6, 'renders completed');
+        assert.equal(counter(r, M.jobsSucceeded), counter(r, M.jobsEnqueued), 'every enqueued job was followed to success');
+        assert.ok((r.results?.aggregate.summaries[M.jobProcessingMs]?.count ?? 0) > 0, 'processing time recorded');
+        assert.ok((r.results?.aggregate.summaries[M.pollsPerJob]?.count ?? 0) > 0, 'polls per job recorded');
+        assert.equal(sb.stats().render.enqueued, counter(r, M.jobsEnqueued), 'the sandbox saw every enqueue');
+        if (dialect === 'v1') assert.ok(sb.stats().requests.byRoute['auth.login'], 'v1 logged in');
+      });
+    });
+  }
+
+  test('a job failure rate of 20 % fails the completion check', async () => {
+    await withSandbox({ faults: { jobs: { failureRate: 0.2, slow: null } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, stages: [{ duration: 2, target: 10 }, { duration: 6, target: 10 }, { duration: 1, target: 0 }] });
+      assert.equal(r.code, 1, tail(r));
+      assert.ok(counter(r, M.jobsFailed) > 0);
+      assert.ok(failedChecks(r).includes(COMPLETION), failedChecks(r).join(', '));
+    });
+  });
+
+  test('forced 429s are honoured: no early retries, counted, and the run still passes', async () => {
+    const faults = { force429: { rate: 0.15, retryAfterSec: 1 } };
+    await withSandbox({ faults }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb });
+      assert.equal(r.code, 0, tail(r));
+      const stats = sb.stats();
+      assert.ok(stats.rateLimited.total > 0, 'the sandbox did answer 429');
+      assert.equal(stats.earlyRetries.total, 0, `early retries: ${JSON.stringify(stats.earlyRetries.examples.slice(0, 3))}`);
+      assert.equal(counter(r, METRICS.requests.rateLimited), stats.rateLimited.total, 'every 429 was counted');
+      assert.ok(counter(r, M.rateLimited) > 0);
+      assert.equal(counter(r, METRICS.requests.failed), 0, 'a 429 is not an error of the system under test');
+    });
+  });
+
+  test('429 with an HTTP-date Retry-After is honoured too', async () => {
+    const faults = { force429: { rate: 0.15, retryAfterSec: 2, retryAfterFormat: 'http-date' as const } };
+    await withSandbox({ faults }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1' });
+      assert.equal(r.code, 0, tail(r));
+      assert.ok(sb.stats().rateLimited.total > 0);
+      assert.equal(sb.stats().earlyRetries.total, 0);
+    });
+  });
+
+  test('slow jobs past the deadline count as timed out', async () => {
+    const envDir = environmentsWith('');
+    const local = `${envDir}/local.yml`;
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(local, readFileSync(local, 'utf8').replace(/deadlineMs: \d+/, 'deadlineMs: 1500'));
+    await withSandbox({ faults: { jobs: { failureRate: 0, slow: { fraction: 1, factor: 50 } } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, env: { LUNEO_ENVIRONMENTS_DIR: envDir } });
+      assert.equal(r.code, 1, tail(r));
+      assert.ok(counter(r, M.jobsTimedOut) > 0, 'timed-out jobs counted');
+      assert.equal(counter(r, M.jobsSucceeded), 0);
+      assert.ok(failedChecks(r).includes(COMPLETION));
+    });
+  });
+
+  test('an expiring v1 access token is refreshed without failing users', async () => {
+    await withSandbox({ accessTokenTtlSec: 2 }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1' });
+      assert.equal(r.code, 0, tail(r));
+      assert.ok(counter(r, METRICS.auth.refreshes) > 0, 'the session refreshed');
+      assert.equal(counter(r, 'vusers.failed'), 0);
+      assert.equal(sb.stats().auth.unauthorized, 0, 'no request went out with an expired token');
+    });
+  });
+
+  test('a missing API key for a non-local environment stops the run before any load, exit 2', async () => {
+    await withSandbox({}, async (sb) => {
+      // staging, pointed at the sandbox so that nothing could ever leave this machine
+      const r = await loadRun({ scenario: 'render', sandbox: sb, environment: 'staging', stages: null, env: { API_KEY: '', LUNEO_DIALECT: 'seed' } });
+      assert.equal(r.code, 2, tail(r));
+      assert.match(r.output, /API_KEY is not set/);
+      assert.equal(sb.stats().requests.total, 0, 'no request reached the target');
+    });
+  });
+});
