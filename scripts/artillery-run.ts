@@ -19,6 +19,7 @@ const NODE = process.execPath;
 export interface ArtilleryRunOptions {
   scenario: ScenarioName;
   environment?: string;
+  /** `-e` value; '' runs without -e */
   /** replaces the environment's profile (sent with --overrides) */
   stages?: Stage[];
   profileName?: string;
@@ -46,7 +47,9 @@ export function overridesFor(stages: readonly Stage[], profileName: string, divi
 }
 
 export function runArtillery(o: ArtilleryRunOptions): Promise<ArtilleryRunResult> {
-  const args = [ARTILLERY, 'run', '-e', o.environment ?? 'local'];
+  const args = [ARTILLERY, 'run'];
+  // An empty environment name runs without -e, as a user who forgot it would.
+  if (o.environment !== '') args.push('-e', o.environment ?? 'local');
   if (o.stages) args.push('--overrides', overridesFor(o.stages, o.profileName ?? 'custom'));
   args.push(...(o.extraArgs ?? []), path.join('scenarios', `${o.scenario}.yml`));
   const env: Record<string, string | undefined> = {

@@ -1,0 +1,104 @@
+/**
+ * What an operator gets wrong: each mistake ends the run before any load
+ * with exit code 2 and one message that says what to do; secrets never
+ * appear in what a run prints or writes.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { loadRun, tail, withSandbox } from '../support/load-run.ts';
+
+/** A loopback port with nobody listening. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function assertRefused(r: { code: number | null; output: string }, pattern: RegExp): void {
+  assert.equal(r.code, 2, r.output.slice(-2000));
+  assert.match(r.output, pattern);
+  assert.doesNotMatch(r.output, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');
+  assert.doesNotMatch(r.output, /Phase started/, 'no load started');
+}
+
+describe('bad input stops the run before any load', () => {
+  test('no environment chosen', async () => {
+    assertRefused(await loadRun({ scenario: 'embed', environment: '', stages: null }), /no environment chosen: add -e with one of local, ci, staging, prod/);
+  });
+
+  test('an unknown environment', async () => {
+    assertRefused(await loadRun({ scenario: 'render', environment: 'nope', stages: null }), /unknown environment "nope": choose one of local, ci, staging, prod/);
+  });
+
+  test('a malformed BASE_URL', async () => {
+    assertRefused(await loadRun({ scenario: 'embed', stages: null, env: { BASE_URL: 'api.luneo.app' } }), /BASE_URL is not a URL: "api\.luneo\.app"/);
+  });
+
+  test('an unreachable BASE_URL', async () => {
+    const port = await closedPort();
+    const r = await loadRun({ scenario: 'embed', stages: null, env: { BASE_URL: `http://127.0.0.1:${port}`, WIDGET_URL: `http://127.0.0.1:${port}` } });
+    assertRefused(r, new RegExp(`BASE_URL http://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED`));
+  });
+
+  test('a BASE_URL that answers a web page instead of JSON', async () => {
+    const page = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Welcome</body></html>');
+    });
+    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
+      assertRefused(await loadRun({ scenario: 'render', stages: null, env: { BASE_URL: url, WIDGET_URL: url } }), /did not answer JSON .*BASE_URL must be the API/);
+    } finally {
+      page.closeAllConnections();
+      await new Promise<void>((r) => page.close(() => r()));
+    }
+  });
+
+  test('v1 credentials the API refuses', async () => {
+    await withSandbox({}, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', stages: null, env: { LUNEO_EMAIL: 'loadtest@luneo.local', LUNEO_PASSWORD: 'wrong-password-123' } });
+      assertRefused(r, /login failed: .*refused the credentials \(HTTP 401\)\. Check LUNEO_EMAIL and LUNEO_PASSWORD/);
+      assert.doesNotMatch(r.output, /wrong-password-123/);
+    });
+  });
+
+  test('the full profile against production needs an explicit confirmation, and nothing is sent without it', async () => {
+    await withSandbox({}, async (sb) => {
+      // prod's own environment file, pointed at the sandbox so that nothing could leave this machine
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, environment: 'prod', stages: null, env: { LUNEO_DIALECT: 'seed' } });
+      assertRefused(r, /refusing to send 10,000 concurrent users to prod \(127\.0\.0\.1\) without confirmation\. Nothing was sent\. To confirm, run again with LUNEO_CONFIRM_FULL_LOAD=127\.0\.0\.1/);
+      assert.equal(sb.stats().requests.total, 0);
+    });
+  });
+});
+
+describe('secrets stay out of output and results', () => {
+  test('seed API key', async () => {
+    const key = 'sk-live-4f9c2e7a1b3d5f60';
+    await withSandbox({ apiKeys: [key] }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, environment: 'staging', env: { API_KEY: key } });
+      assert.equal(r.code, 0, tail(r));
+      assert.ok(!r.output.includes(key), 'not in the console output');
+      assert.ok(!readFileSync(r.resultsPath, 'utf8').includes(key), 'not in the results file');
+    });
+  });
+
+  test('v1 password and tokens', async () => {
+    const password = 'correct-horse-battery-staple';
+    await withSandbox({ users: [{ email: 'ops@luneo.test', password, brandId: 'brand-1' }] }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', environment: 'staging', env: { LUNEO_EMAIL: 'ops@luneo.test', LUNEO_PASSWORD: password } });
+      assert.equal(r.code, 0, tail(r));
+      const written = readFileSync(r.resultsPath, 'utf8');
+      for (const text of [r.output, written]) {
+        assert.ok(!text.includes(password));
+        assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./, 'no JWT');
+      }
+    });
+  });
+});
