@@ -41,6 +41,21 @@ export interface CheckRow extends Check {
   measured?: number;
 }
 
+/** One sample of the platform's own Prometheus metrics (dialect v1's /api/v1/metrics), taken during the run. */
+export interface PlatformSample {
+  /** epoch ms */
+  at: number;
+  /** bullmq_queue_jobs_total{state="waiting"} summed over queues */
+  queueWaiting?: number;
+  queueActive?: number;
+  /** bullmq_queue_oldest_waiting_seconds, max over queues */
+  oldestWaitingSec?: number;
+  /** luneo_embed_handshakes_total */
+  handshakes?: number;
+  /** luneo_embed_handshake_failures_total, summed over reasons */
+  handshakeFailures?: number;
+}
+
 export interface LuneoSection {
   scenario: string;
   run?: RunInfo;
@@ -53,6 +68,8 @@ export interface LuneoSection {
   /** most users alive at once on one worker */
   peakUsersSampled: number;
   peakRendersInFlight?: number;
+  /** the platform's own metrics sampled during the run, when the target exposes them */
+  platformMetrics?: PlatformSample[];
 }
 
 export interface ResultsFile {
@@ -71,6 +88,7 @@ export interface RunRecorder {
   readonly intermediate: PeriodReport[];
   aggregate?: PeriodReport;
   checks: Check[];
+  platformMetrics: PlatformSample[];
 }
 
 function toReport(s: unknown): PeriodReport {
@@ -89,6 +107,7 @@ export function createRecorder(opts: { scenario: string; phases: readonly unknow
     phases,
     intermediate: [],
     checks: [],
+    platformMetrics: [],
     onStats(s) {
       rec.intermediate.push(toReport(s));
     },
@@ -132,6 +151,7 @@ export function summarize(rec: RunRecorder, env: Readonly<Record<string, string 
   };
   const run = readRunInfo();
   if (run) luneo.run = run;
+  if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
   if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
     luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
   }
