@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { phasesFor, type Stage } from '../src/load-model.ts';
-import type { ScenarioName } from '../src/profiles.ts';
+import type { FlowName } from '../src/run-setup.ts';
 import type { ResultsFile } from '../src/run-recorder.ts';
 import { RESULT_FILES } from '../src/run-recorder.ts';
 import { encodeStages } from '../src/stages-codec.ts';
@@ -17,7 +17,7 @@ const ARTILLERY = path.join(ROOT, 'node_modules', 'artillery', 'bin', 'run');
 const NODE = process.execPath;
 
 export interface ArtilleryRunOptions {
-  scenario: ScenarioName;
+  scenario: FlowName;
   environment?: string;
   /** `-e` value; '' runs without -e */
   /** replaces the environment's profile (sent with --overrides) */

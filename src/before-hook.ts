@@ -5,15 +5,14 @@
  */
 import type { VUContext } from 'artillery';
 import { redact, secretValues } from './credentials.ts';
-import type { ScenarioName } from './profiles.ts';
 import { peakConcurrency } from './load-model.ts';
 import { publishRunInfo } from './run-info.ts';
-import { banner, expectedPeakRate, prepareRun } from './run-setup.ts';
+import { banner, expectedPeakRate, type FlowName, prepareRun } from './run-setup.ts';
 import type { RunVars } from './vu-runtime.ts';
 
 export const EXIT_CONFIG = 2;
 
-export function makeBeforeHook(scenario: ScenarioName): (context: VUContext) => Promise<void> {
+export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Promise<void> {
   return async function prepareRunHook(context: VUContext): Promise<void> {
     try {
       const plan = await prepareRun({

@@ -10,6 +10,9 @@ import { parseJson, routes } from './dialect.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from './environments.ts';
 import { peakConcurrency, type Stage, totalDuration } from './load-model.ts';
 import type { ScenarioName } from './profiles.ts';
+
+/** Load scenarios, plus the one-user contract check that walks every route once. */
+export type FlowName = ScenarioName | 'contract';
 import { decodeStages } from './stages-codec.ts';
 
 /** Full-scale load against a guarded environment needs this set to the target's host name. */
@@ -18,7 +21,7 @@ export const CONFIRM_VARIABLE = 'LUNEO_CONFIRM_FULL_LOAD';
 export const UNGUARDED_PEAK = 200;
 
 export interface RunPlan {
-  scenario: ScenarioName;
+  scenario: FlowName;
   settings: RunSettings;
   profileName: string;
   stages: Stage[];
@@ -40,9 +43,10 @@ export function checkGuard(settings: RunSettings, stages: readonly Stage[], env:
 }
 
 /** Request rate the profile should reach at its peak, from the flow's shape. */
-export function expectedPeakRate(scenario: ScenarioName, settings: RunSettings, stages: readonly Stage[]): number {
+export function expectedPeakRate(scenario: FlowName, settings: RunSettings, stages: readonly Stage[]): number {
   const peak = peakConcurrency(stages);
   const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
+  if (scenario === 'contract') return 1;
   if (scenario === 'embed') {
     // 3 requests per page view; a page view lasts the two pauses plus ~3 round trips.
     const viewSec = (mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15;
@@ -56,7 +60,7 @@ export function expectedPeakRate(scenario: ScenarioName, settings: RunSettings, 
 export function banner(plan: RunPlan): string {
   const s = plan.settings;
   const peak = peakConcurrency(plan.stages);
-  const who = plan.scenario === 'embed' ? 'visitors' : 'renders in flight';
+  const who = { embed: 'visitors', render: 'renders in flight', contract: 'user' }[plan.scenario];
   const rate = Math.round(expectedPeakRate(plan.scenario, s, plan.stages));
   return [
     `luneo-load-tests: ${plan.scenario} scenario`,
@@ -87,7 +91,7 @@ async function probe(settings: RunSettings, timeoutMs: number): Promise<void> {
 }
 
 export interface PrepareInput {
-  scenario: ScenarioName;
+  scenario: FlowName;
   environment: unknown;
   scenarioFile: string | undefined;
   profileName: unknown;
@@ -106,7 +110,8 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
     throw new ConfigError((err as Error).message);
   }
   checkGuard(settings, stages, env);
-  const credentials = resolveCredentials(settings, input.scenario, env);
+  // The contract check walks the render routes too, so it needs their credentials.
+  const credentials = resolveCredentials(settings, input.scenario === 'embed' ? 'embed' : 'render', env);
   await probe(settings, input.probeTimeoutMs ?? 5000);
   let session: SessionState | undefined;
   if (credentials?.dialect === 'v1') {

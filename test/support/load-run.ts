@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
 import type { Stage } from '../../src/load-model.ts';
-import type { ScenarioName } from '../../src/profiles.ts';
+import type { FlowName } from '../../src/run-setup.ts';
 import { type ArtilleryRunResult, ROOT, runArtillery } from '../../scripts/artillery-run.ts';
 
 /** 6 users for 6 s, then they leave: enough requests for the checks, quick to run. */
@@ -42,7 +42,7 @@ export function environmentsWith(localExtra: string): string {
 }
 
 export interface LoadRunOptions {
-  scenario: ScenarioName;
+  scenario: FlowName;
   sandbox?: Sandbox;
   dialect?: 'seed' | 'v1';
   environment?: string;
