@@ -20,12 +20,18 @@ export function useSandbox(options: SandboxOptionsInput = {}): { sb: Sandbox } {
   return holder;
 }
 
+/**
+ * Parsed response bodies: tests assert on them field by field, so a loose
+ * type keeps them readable; the sandbox's own code stays fully typed.
+ */
+export type Json = any;
+
 export interface Reply {
   status: number;
   headers: Headers;
   text: string;
   /** parsed JSON, or undefined when the body is not JSON */
-  json: any;
+  json: Json;
   ms: number;
 }
 
