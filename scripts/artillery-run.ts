@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { phasesFor, type Stage } from '../src/load-model.ts';
+import { phasesFor, scaleStages, type Stage } from '../src/load-model.ts';
 import type { FlowName } from '../src/run-setup.ts';
 import type { ResultsFile } from '../src/run-recorder.ts';
 import { RESULT_FILES } from '../src/run-recorder.ts';
@@ -40,9 +40,10 @@ export interface ArtilleryRunResult {
 }
 
 export function overridesFor(stages: readonly Stage[], profileName: string, divisor = 1): string {
-  const scaled = divisor === 1 ? stages : stages.map((s) => ({ ...s, target: Math.round(s.target / divisor) }));
+  // Phases and the stages the users leave by come from the same per-worker profile.
+  const scaled = scaleStages(stages, divisor);
   return JSON.stringify({
-    config: { phases: phasesFor(stages, divisor), variables: { luneoProfile: profileName, luneoStages: encodeStages(scaled) } },
+    config: { phases: phasesFor(scaled), variables: { luneoProfile: profileName, luneoStages: encodeStages(scaled) } },
   });
 }
 

@@ -31,7 +31,71 @@ export interface Phase {
   name: string;
   duration?: number;
   arrivalRate?: number;
+  /** evenly spaced over `duration`: for ramps slower than one user a second */
+  arrivalCount?: number;
   pause?: number;
+}
+
+/** A stretch of the arrival plan: `arrivals` users evenly over `duration` seconds. */
+interface Segment {
+  stage: number;
+  start: number;
+  duration: number;
+  arrivals: number;
+  /** how Artillery is told: a whole rate, a count over the duration, or nothing */
+  kind: 'rate' | 'count' | 'pause';
+}
+
+/** Pieces a ramp is cut into, so that whole-number rates stay close to the straight line. */
+const RAMP_PIECES = 4;
+
+/**
+ * The arrival plan both the phases and the departures follow. A rise of N
+ * users over D seconds: one phase when N/D is whole; an evenly spaced
+ * count when N < D (under one user a second; locally Artillery runs such a
+ * phase in one worker, which such a rate does not strain); otherwise up to
+ * four pieces with whole rates whose arrivals follow the line within a
+ * few users.
+ */
+function arrivalPlan(stages: readonly Stage[]): Segment[] {
+  const plan: Segment[] = [];
+  let from = 0;
+  let start = 0;
+  stages.forEach((st, stage) => {
+    const rise = st.target - from;
+    if (rise <= 0) {
+      plan.push({ stage, start, duration: st.duration, arrivals: 0, kind: 'pause' });
+    } else if (rise % st.duration === 0) {
+      plan.push({ stage, start, duration: st.duration, arrivals: rise, kind: 'rate' });
+    } else if (rise < st.duration) {
+      plan.push({ stage, start, duration: st.duration, arrivals: rise, kind: 'count' });
+    } else {
+      const pieces = Math.min(RAMP_PIECES, st.duration);
+      let t = 0;
+      let done = 0;
+      for (let k = 1; k <= pieces; k++) {
+        const until = Math.round((st.duration * k) / pieces);
+        const upTo = Math.round((rise * until) / st.duration);
+        const d = until - t;
+        const a = upTo - done;
+        const rate = Math.floor(a / d);
+        const faster = a - rate * d; // seconds at rate + 1
+        if (faster > 0) plan.push({ stage, start: start + t, duration: faster, arrivals: faster * (rate + 1), kind: 'rate' });
+        if (d - faster > 0) plan.push({ stage, start: start + t + faster, duration: d - faster, arrivals: (d - faster) * rate, kind: rate > 0 ? 'rate' : 'pause' });
+        t = until;
+        done = upTo;
+      }
+    }
+    from = st.target;
+    start += st.duration;
+  });
+  return plan;
+}
+
+/** The profile for one of `divisor` distributed workers, each of which runs the whole script. */
+export function scaleStages(stages: readonly Stage[], divisor: number): Stage[] {
+  if (!Number.isInteger(divisor) || divisor < 1) throw new Error(`worker divisor must be a positive integer, got ${divisor}`);
+  return stages.map((s) => ({ duration: s.duration, target: Math.round(s.target / divisor) }));
 }
 
 export function totalDuration(stages: readonly Stage[]): number {
@@ -58,26 +122,30 @@ export function concurrencyAt(stages: readonly Stage[], t: number): number {
 }
 
 /**
- * Users present at `t` by the arrival schedule of phasesFor(stages): during
- * a rise, `from` plus the arrivals so far (rate + 1 per second for the
- * first seconds, then rate); elsewhere C(t).
+ * Users present at `t` by the arrival plan the phases follow: during a
+ * rise, the stage's starting population plus the arrivals so far;
+ * elsewhere C(t).
  */
 function populationAt(stages: readonly Stage[], t: number): number {
   let from = 0;
   let start = 0;
-  for (const st of stages) {
+  let stageIndex = -1;
+  for (const [i, st] of stages.entries()) {
     if (t < start + st.duration) {
-      const rise = st.target - from;
-      if (rise <= 0) return concurrencyAt(stages, t);
-      const elapsed = Math.max(0, t - start);
-      const rate = Math.floor(rise / st.duration);
-      const faster = rise - rate * st.duration;
-      return from + (rate + 1) * Math.min(elapsed, faster) + rate * Math.max(0, elapsed - faster);
+      stageIndex = i;
+      break;
     }
     from = st.target;
     start += st.duration;
   }
-  return 0;
+  const stage = stages[stageIndex];
+  if (!stage || stage.target <= from) return concurrencyAt(stages, t);
+  let arrived = 0;
+  for (const seg of arrivalPlan(stages)) {
+    if (seg.stage !== stageIndex || seg.start > t) continue;
+    arrived += seg.arrivals * Math.min(1, (t - seg.start) / seg.duration);
+  }
+  return from + arrived;
 }
 
 /**
@@ -120,39 +188,32 @@ function formatDuration(s: number): string {
 }
 
 /**
- * Artillery phases for a profile. Arrival rates are whole numbers because
- * Artillery splits rates across local workers by integer division (a
- * fractional rate trips an assertion there); a ramp of N users over D
- * seconds becomes up to two phases whose arrivals add up to exactly N.
- * `divisor` spreads the load over that many distributed workers (Fargate,
- * Lambda), each of which runs the whole script.
+ * Artillery phases for a profile, following arrivalPlan(). Arrival rates
+ * are whole numbers because Artillery splits rates across local workers by
+ * integer division (a fractional rate trips an assertion there). `divisor`
+ * spreads the load over that many distributed workers (Fargate, Lambda),
+ * each of which runs the whole script.
  */
 export function phasesFor(stages: readonly Stage[], divisor = 1): Phase[] {
-  if (!Number.isInteger(divisor) || divisor < 1) throw new Error(`worker divisor must be a positive integer, got ${divisor}`);
-  const phases: Phase[] = [];
-  let from = 0;
-  stages.forEach((st, i) => {
-    const label = `stage ${i + 1}: ${from}→${st.target} users over ${formatDuration(st.duration)}`;
-    const arrivals = Math.round((st.target - from) / divisor);
-    if (arrivals <= 0) {
-      phases.push({ name: label + (st.target < from ? ' (users leave)' : ' (hold)'), pause: st.duration });
-    } else {
-      const rate = Math.floor(arrivals / st.duration);
-      const faster = arrivals - rate * st.duration; // seconds at rate + 1
-      if (faster > 0) phases.push({ name: `${label} (${rate + 1}/s)`, duration: faster, arrivalRate: rate + 1 });
-      const rest = st.duration - faster;
-      if (rest > 0) {
-        phases.push(rate > 0 ? { name: `${label} (${rate}/s)`, duration: rest, arrivalRate: rate } : { name: `${label} (arrivals done)`, pause: rest });
-      }
+  const scaled = scaleStages(stages, divisor);
+  const labels = scaled.map((st, i) => `stage ${i + 1}: ${i === 0 ? 0 : scaled[i - 1]!.target}→${st.target} users over ${formatDuration(st.duration)}`);
+  return arrivalPlan(scaled).map((seg) => {
+    const st = scaled[seg.stage]!;
+    const from = seg.stage === 0 ? 0 : scaled[seg.stage - 1]!.target;
+    const label = labels[seg.stage]!;
+    if (seg.kind === 'pause') {
+      const why = st.target < from ? 'users leave' : st.target === from ? 'hold' : 'arrivals resume';
+      return { name: `${label} (${why})`, pause: seg.duration };
     }
-    from = st.target;
+    if (seg.kind === 'count') return { name: `${label} (${seg.arrivals} evenly)`, duration: seg.duration, arrivalCount: seg.arrivals };
+    const rate = seg.arrivals / seg.duration;
+    return { name: `${label} (${rate}/s)`, duration: seg.duration, arrivalRate: rate };
   });
-  return phases;
 }
 
 /** Users a list of phases creates in all (arrival phases only). */
 export function plannedArrivals(phases: readonly Phase[]): number {
-  return phases.reduce((n, p) => n + (p.arrivalRate ?? 0) * (p.duration ?? 0), 0);
+  return phases.reduce((n, p) => n + (p.arrivalCount ?? (p.arrivalRate ?? 0) * (p.duration ?? 0)), 0);
 }
 
 export function validateStages(stages: readonly Stage[]): string[] {

@@ -36,6 +36,7 @@ export interface PhaseRecord {
   duration?: number;
   pause?: number;
   arrivalRate?: number;
+  arrivalCount?: number;
   startTime?: number;
   endTime?: number;
 }
@@ -116,7 +117,7 @@ export interface GeneratorHealth {
 }
 
 export function plannedUsers(phases: readonly PhaseRecord[]): number {
-  return phases.reduce((n, p) => n + (p.arrivalRate !== undefined && p.duration !== undefined ? p.arrivalRate * p.duration : 0), 0);
+  return phases.reduce((n, p) => n + (p.arrivalCount ?? (p.arrivalRate !== undefined && p.duration !== undefined ? p.arrivalRate * p.duration : 0)), 0);
 }
 
 function median(xs: readonly number[]): number | undefined {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { concurrencyAt, departureTime, type Phase, phasesFor, plannedArrivals, type Stage, totalDuration, validateStages } from '../../src/load-model.ts';
+import { concurrencyAt, departureTime, peakConcurrency, type Phase, phasesFor, plannedArrivals, type Stage, totalDuration, validateStages } from '../../src/load-model.ts';
 import { ENVIRONMENTS, isEnvironmentName, PROFILES, SCENARIOS } from '../../src/profiles.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -23,6 +23,7 @@ function arrivalTimes(phases: readonly Phase[]): number[] {
   for (const p of phases) {
     const d = p.duration ?? p.pause ?? 0;
     if (p.arrivalRate) for (let k = 1; k <= p.arrivalRate * d; k++) out.push(start + k / p.arrivalRate);
+    if (p.arrivalCount) for (let k = 1; k <= p.arrivalCount; k++) out.push(start + (k * d) / p.arrivalCount);
     start += d;
   }
   return out;
@@ -82,6 +83,11 @@ describe('profiles', () => {
 
       it(`arrival rates are whole numbers and at most ${MAX_ARRIVAL_RATE}/s`, () => {
         for (const p of phasesFor(profile.stages)) {
+          if (p.arrivalCount !== undefined) {
+            // slower than one a second: an evenly spaced count, in one local worker
+            assert.ok(Number.isInteger(p.arrivalCount) && p.arrivalCount >= 1 && p.arrivalCount < (p.duration ?? 0), p.name);
+            continue;
+          }
           if (p.arrivalRate === undefined) {
             assert.ok(p.pause !== undefined && p.pause > 0, p.name);
             continue;
@@ -96,6 +102,13 @@ describe('profiles', () => {
         for (const d of deviations(profile.stages)) {
           if (d.rising) continue;
           assert.ok(Math.abs(d.alive - d.expected) <= 2, `t=${d.t}s: ${d.alive} alive, C=${d.expected}`);
+        }
+      });
+
+      it('while ramping up, users alive stay within 1 % of the peak (+2) of the straight line', () => {
+        const tolerance = 2 + peakConcurrency(profile.stages) / 100;
+        for (const d of deviations(profile.stages)) {
+          assert.ok(Math.abs(d.alive - d.expected) <= tolerance, `t=${d.t}s: ${d.alive} alive, C=${d.expected.toFixed(1)}, tolerance ${tolerance}`);
         }
       });
     });
