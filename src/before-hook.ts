@@ -12,6 +12,26 @@ import type { RunVars } from './vu-runtime.ts';
 
 export const EXIT_CONFIG = 2;
 
+/**
+ * The profile's time zero. Artillery copies the before hook's variables to
+ * its workers with JSON.stringify at the moment it tells them to run, after
+ * loading them (seconds later); a toJSON that reads the clock then puts
+ * time zero at the start of the first phase rather than at this hook.
+ */
+function epochAtHandOver(): number {
+  let taken: number | undefined;
+  const epoch = {
+    toJSON(): number {
+      taken ??= Date.now();
+      return taken;
+    },
+    valueOf(): number {
+      return taken ?? Date.now();
+    },
+  };
+  return epoch as unknown as number;
+}
+
 export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Promise<void> {
   return async function prepareRunHook(context: VUContext): Promise<void> {
     try {
@@ -28,7 +48,7 @@ export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Prom
         luneoBaseUrl: s.baseUrl,
         luneoWidgetUrl: s.widgetUrl,
         luneoDialect: s.dialect,
-        luneoEpochMs: Date.now(),
+        luneoEpochMs: epochAtHandOver(),
         luneoStages: String(context.vars.luneoStages),
         luneoSettings: JSON.stringify({ embed: s.embed, render: s.render }),
       };
@@ -43,6 +63,9 @@ export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Prom
         stages: vars.luneoStages,
         peakUsers: peakConcurrency(plan.stages),
         expectedPeakRate: Math.round(expectedPeakRate(scenario, s, plan.stages)),
+        get epochMs() {
+          return Number(vars.luneoEpochMs);
+        },
       });
       Object.assign(context.vars, vars);
     } catch (err) {
