@@ -201,6 +201,16 @@ export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, s
     console.log(`  results: ${path.relative(process.cwd(), file) || file}`);
   } catch (err) {
     console.error(`luneo-load-tests: could not write ${file}: ${(err as Error).message}`);
+    return results.luneo.verdict.exitCode;
+  }
+  // The report is for people: when it cannot be written (or its module not loaded) the verdict and exit code stand.
+  try {
+    const { shownPath, writeReports } = await import('./report/index.ts');
+    const report = writeReports(results, file, { env });
+    console.log(`  report: ${shownPath(report.html)}`);
+    console.log(`  summary: ${shownPath(report.markdown)}`);
+  } catch (err) {
+    console.error(`luneo-load-tests: could not write the report for ${file}: ${redact(err instanceof Error ? err.message : String(err), secrets).replace(/\s+/g, ' ')}`);
   }
   return results.luneo.verdict.exitCode;
 }

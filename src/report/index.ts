@@ -1,0 +1,66 @@
+/**
+ * The run report: an HTML page with charts and a Markdown summary, written
+ * next to a results file (`results/load-test-results.json` gives
+ * `results/load-test-results.html` and `.md`).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { redact } from '../credentials.ts';
+import type { ResultsFile } from '../run-recorder.ts';
+import { buildCharts } from './charts.ts';
+import { verdictLabel } from './format.ts';
+import { assembleHtml, renderHtmlBody } from './html.ts';
+import { renderMarkdown } from './markdown.ts';
+import { type Env, redactDeep, secretsFromEnv } from './redaction.ts';
+
+export { buildCharts, drawnCharts, type ChartSpec } from './charts.ts';
+// load.ts (reading files for `npm run report`) is imported from there directly: it needs run-recorder.ts, which imports this module.
+
+export interface ReportOptions {
+  /** where the secrets to redact come from (API_KEY, LUNEO_PASSWORD, ARTILLERY_CLOUD_API_KEY); process.env by default */
+  env?: Env;
+  /** the file is Artillery's own output without the luneo section: no verdict can be given */
+  derived?: boolean;
+  /** what the reader should know about missing parts */
+  notes?: string[];
+}
+
+export interface ReportPaths {
+  html: string;
+  markdown: string;
+}
+
+export function reportPaths(resultsPath: string): ReportPaths {
+  const base = resultsPath.replace(/\.json$/i, '');
+  return { html: `${base}.html`, markdown: `${base}.md` };
+}
+
+/** A path as people should read it: relative to where they are when it is below, absolute otherwise. */
+export function shownPath(p: string, cwd: string = process.cwd()): string {
+  const rel = path.relative(cwd, path.resolve(p));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+}
+
+/** Both reports as text, nothing written: every piece taken from the results is redacted. */
+export function renderReports(results: ResultsFile, resultsPath: string, options: ReportOptions = {}): { html: string; markdown: string } {
+  const secrets = secretsFromEnv(options.env ?? process.env);
+  const clean = redactDeep(results, secrets);
+  const notes = redactDeep(options.notes ?? [], secrets);
+  const derived = options.derived ?? false;
+  const verdict = verdictLabel(clean, derived);
+  const paths = reportPaths(resultsPath);
+  const body = renderHtmlBody({ results: clean, charts: buildCharts(clean), verdict, source: path.basename(resultsPath), notes });
+  // Redacted again as text: the second pass catches a secret that only appears once pieces are joined.
+  const html = assembleHtml({ head: redact(body.head, secrets), body: redact(body.body, secrets), data: redact(body.data, secrets) });
+  const markdown = redact(renderMarkdown({ results: clean, verdict, htmlPath: shownPath(paths.html), notes }), secrets);
+  return { html, markdown };
+}
+
+/** Writes `<results base name>.html` and `.md` next to the results file; returns their paths. */
+export function writeReports(results: ResultsFile, resultsPath: string, options: ReportOptions = {}): ReportPaths {
+  const paths = reportPaths(resultsPath);
+  const { html, markdown } = renderReports(results, resultsPath, options);
+  writeFileSync(paths.html, html);
+  writeFileSync(paths.markdown, markdown);
+  return paths;
+}

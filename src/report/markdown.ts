@@ -1,0 +1,68 @@
+/**
+ * The Markdown summary: short enough for a GitHub job summary or a pull
+ * request comment, with the full report's path for everything else.
+ */
+import type { ResultsFile } from '../run-recorder.ts';
+import { escapeMarkdown as m, markdownCode } from './escape.ts';
+import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
+import { checkLines, concurrencyLine, generatorLine, topCounters } from './summary.ts';
+
+const ICON: Record<VerdictLabel, string> = {
+  PASS: '✅',
+  FAIL: '❌',
+  'INVALID (generator overloaded)': '⚠️',
+  'NO VERDICT': 'ℹ️',
+};
+
+export interface MarkdownInput {
+  results: ResultsFile;
+  verdict: VerdictLabel;
+  /** where the HTML report is, as the reader should see it */
+  htmlPath: string;
+  notes: string[];
+}
+
+export function renderMarkdown(i: MarkdownInput): string {
+  const r = i.results;
+  const l = r.luneo;
+  const span = runSpan(r);
+  const what = l.run
+    ? `${l.scenario} · ${l.run.environment} · dialect ${l.run.dialect} · profile ${l.run.profile}`
+    : l.scenario;
+  const out: string[] = [`### ${ICON[i.verdict]} Load test ${m(l.scenario)}: **${m(i.verdict)}**`, ''];
+  const about = [m(what)];
+  if (l.run) about.push(`target ${markdownCode(displayUrl(l.run.baseUrl))}`);
+  if (span.start !== undefined) about.push(`${m(fmtTime(span.start))}${span.end !== undefined ? ` (${m(fmtDuration(span.end - span.start))})` : ''}`);
+  out.push(about.join(' — '), '');
+  for (const reason of i.verdict === 'NO VERDICT' ? [] : l.verdict.reasons) out.push(`- ${m(reason)}`);
+  for (const note of i.notes) out.push(`- ${m(note)}`);
+  if (l.verdict.reasons.length > 0 || i.notes.length > 0) out.push('');
+
+  const checks = checkLines(r);
+  if (checks.length > 0) {
+    out.push('| Check | Limit | Measured | Result |', '|---|---:|---:|---|');
+    for (const c of checks) {
+      const result = c.result === 'pass' ? '✅ pass' : c.result === 'fail' ? '❌ **fail**' : '⚠️ warn (not strict)';
+      out.push(`| ${markdownCode(c.metric)} | ${m(c.limit)} | ${m(c.measured)} | ${result} |`);
+    }
+  } else {
+    out.push('_No threshold was recorded for this run._');
+  }
+  out.push('');
+
+  const t = topCounters(r);
+  const failures = t.failures.length === 0 ? 'none' : t.failures.map(([k, v]) => `${markdownCode(k)} ${fmtNumber(v)}`).join(', ');
+  const limited = t.rateLimitedKinds.length === 0 ? '' : ` (${t.rateLimitedKinds.map(([k, v]) => `${markdownCode(k)} ${fmtNumber(v)}`).join(', ')})`;
+  const codes = t.codes.length === 0 ? '' : ` (${t.codes.map(([c, n]) => `${m(c)}: ${fmtNumber(n)}`).join(', ')})`;
+  out.push(
+    `**Generator:** ${m(generatorLine(r))}  `,
+    `**Concurrency:** ${m(concurrencyLine(r))}  `,
+    `**Requests:** ${fmtNumber(t.requests)}${codes}  `,
+    `**Failures by kind:** ${failures}  `,
+    `**Rate-limited:** ${fmtNumber(t.rateLimited)}${limited}`,
+    '',
+    `Full report with charts: ${markdownCode(i.htmlPath)}`,
+    '',
+  );
+  return out.join('\n');
+}
