@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, failedChecks, loadRun, tail, withSandbox } from '../support/load-run.ts';
+import { counter, environmentsWith, failedChecks, loadRun, QUICK_PAGES, tail, withSandbox } from '../support/load-run.ts';
+
+/** Many page views per second: injected faults at a few percent show every time. */
+const quick = () => ({ LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) });
 
 const M = METRICS.embed;
 
@@ -52,7 +55,7 @@ describe('embed scenario against the sandbox', () => {
       force429: { rate: 0.05, routes: ['embed.validate' as const], retryAfterSec: 1 },
     };
     await withSandbox({ faults }, async (sb) => {
-      const r = await loadRun({ scenario: 'embed', sandbox: sb });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
       assert.equal(r.code, 1, tail(r));
       assert.ok(failedChecks(r).includes('(luneo_requests_failed + vusers.failed) / (luneo_requests_sent + vusers.failed) < 0.01'));
       assert.ok(counter(r, M.tokenNonJson) > 0, 'non-JSON token responses counted');
@@ -66,7 +69,7 @@ describe('embed scenario against the sandbox', () => {
 
   test('an Origin that does not match the token request is counted as origin mismatch', async () => {
     await withSandbox({ faults: { tamper: { 'embed.validate': { mode: 'origin', rate: 0.3 } } } }, async (sb) => {
-      const r = await loadRun({ scenario: 'embed', sandbox: sb });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
       assert.equal(r.code, 1, tail(r));
       assert.ok(counter(r, M.validateOriginMismatch) > 0);
       assert.equal(counter(r, M.validateReplayed), 0);
@@ -77,7 +80,7 @@ describe('embed scenario against the sandbox', () => {
 
   test('a replayed nonce is counted as replayed', async () => {
     await withSandbox({ faults: { tamper: { 'embed.validate': { mode: 'replay', rate: 0.3 } } } }, async (sb) => {
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1' });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', env: quick() });
       assert.equal(r.code, 1, tail(r));
       assert.ok(counter(r, M.validateReplayed) > 0);
       assert.equal(counter(r, M.validateOriginMismatch), 0);

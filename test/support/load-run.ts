@@ -5,6 +5,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
 import type { Stage } from '../../src/load-model.ts';
@@ -28,15 +29,38 @@ export async function withSandbox<T>(options: SandboxOptionsInput, fn: (sb: Sand
 }
 
 /**
- * A copy of environments/ with `local.yml` extended by `localExtra` (YAML
- * text appended), so a test can shorten pauses or deadlines.
+ * Short pauses between a visitor's page views: the fault tests need many
+ * page views in a few seconds, so that a fault injected at a few percent
+ * shows every time (about 140 views instead of 17).
  */
-export function environmentsWith(localExtra: string): string {
+export const QUICK_PAGES = 'embed:\n  iframeDelayMs: [0, 50]\n  viewMs: [100, 300]';
+
+/** Render users that think 100–300 ms between renders: more jobs in a short run. */
+export const QUICK_RENDERS = 'render:\n  thinkMs: [100, 300]';
+
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/**
+ * A copy of environments/ whose `local.yml` has the settings of each YAML
+ * text deep-merged in, for LUNEO_ENVIRONMENTS_DIR: a test can shorten
+ * pauses or deadlines without touching the real files.
+ */
+export function environmentsWith(...localExtras: string[]): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'luneo-env-'));
   for (const name of ['local', 'ci', 'staging', 'prod']) {
-    let text = readFileSync(path.join(ROOT, 'environments', `${name}.yml`), 'utf8');
-    if (name === 'local') text += `\n${localExtra}\n`;
-    writeFileSync(path.join(dir, `${name}.yml`), text);
+    let doc = parseYaml(readFileSync(path.join(ROOT, 'environments', `${name}.yml`), 'utf8')) as Record<string, unknown>;
+    if (name === 'local') for (const extra of localExtras) doc = deepMerge(doc, (parseYaml(extra) ?? {}) as Record<string, unknown>);
+    writeFileSync(path.join(dir, `${name}.yml`), stringifyYaml(doc));
   }
   return dir;
 }
