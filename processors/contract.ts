@@ -8,6 +8,7 @@ import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
 import { extractEmbedGrant, extractJobId, extractJobOutcome, isValidationAccepted, routes } from '../src/dialect.ts';
 import { originForShop } from '../src/embed-visit.ts';
+import { renderInput } from '../src/render-job.ts';
 import { runVars, sessionFor } from '../src/vu-runtime.ts';
 
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
@@ -22,17 +23,7 @@ export async function setUp(context: VUContext): Promise<void> {
   context.vars.payloadPrefix = d === 'v1' ? 'data.' : '';
   context.vars.healthUrl = vars.luneoBaseUrl + routes.health(d);
   context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(d, shop);
-  const render = routes.enqueueRender(d, {
-    type: '2d',
-    designId: String(context.vars.designId),
-    productId: String(context.vars.productId),
-    brandId: String(context.vars.brandId),
-    prompt: 'contract check render',
-    quality: 'draft',
-    format: 'png',
-    width: 256,
-    height: 256,
-  });
+  const render = routes.enqueueRender(d, renderInput(context.vars, '2d', 'contract'));
   context.vars.enqueueUrl = vars.luneoBaseUrl + render.path;
   context.vars.enqueueJson = render.json;
 }

@@ -10,7 +10,7 @@ import type { RunSettings } from '../src/environments.ts';
 import { sampleGenerator } from '../src/generator-monitor.ts';
 import { join, leave } from '../src/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
-import { newRenderJob, nextPoll, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/render-job.ts';
+import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/render-job.ts';
 import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
@@ -42,17 +42,7 @@ export async function beginRender(context: VUContext, events: VUEvents): Promise
   const s = settingsOf(context);
   const job = newRenderJob(pickRenderType(s.mix));
   context.vars.renderJob = job;
-  const spec = routes.enqueueRender(vars.luneoDialect, {
-    type: job.type,
-    designId: String(context.vars.designId),
-    productId: String(context.vars.productId),
-    brandId: String(context.vars.brandId),
-    prompt: `load test ${job.type} render of design ${String(context.vars.designId)}`,
-    quality: 'standard',
-    format: 'png',
-    width: 1024,
-    height: 1024,
-  });
+  const spec = routes.enqueueRender(vars.luneoDialect, renderInput(context.vars, job.type, 'load'));
   context.vars.enqueueUrl = vars.luneoBaseUrl + spec.path;
   context.vars.enqueueJson = spec.json;
   context.vars.pollDelayMs = 0;

@@ -4,7 +4,7 @@
  * deadline. Pure: the processor feeds it responses and the clock.
  */
 import { type BackoffPolicy, nextPollDelayMs } from './backoff.ts';
-import { extractJobId, extractJobOutcome, RENDER_TYPES, type RenderType } from './dialect.ts';
+import { extractJobId, extractJobOutcome, RENDER_TYPES, type RenderJobInput, type RenderType } from './dialect.ts';
 import type { RateLimitPolicy } from './retry-after.ts';
 
 export type RenderOutcome = 'succeeded' | 'failed' | 'timed_out' | 'not_enqueued' | 'lost';
@@ -27,6 +27,27 @@ export interface RenderJob {
 
 export function newRenderJob(type: RenderType): RenderJob {
   return { type, enqueueAttempts: 0, rateLimitedInARow: 0, reauthenticated: false, polls: 0 };
+}
+
+/**
+ * What to render, from a row of data/designs.csv (designId, productId,
+ * brandId). A load render asks for a standard 1024² PNG; the contract
+ * check a draft 256² one, cheap for the platform.
+ */
+export function renderInput(row: Record<string, unknown>, type: RenderType, kind: 'load' | 'contract'): RenderJobInput {
+  const designId = String(row.designId);
+  const size = kind === 'load' ? 1024 : 256;
+  return {
+    type,
+    designId,
+    productId: String(row.productId),
+    brandId: String(row.brandId),
+    prompt: kind === 'load' ? `load test ${type} render of design ${designId}` : 'contract check render',
+    quality: kind === 'load' ? 'standard' : 'draft',
+    format: 'png',
+    width: size,
+    height: size,
+  };
 }
 
 /** A render type drawn from weights such as {2d: 60, 3d: 30, ar: 10}. */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackoffPolicy } from '../../src/backoff.ts';
 import type { RenderType } from '../../src/dialect.ts';
-import { newRenderJob, nextPoll, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../../src/render-job.ts';
+import { newRenderJob, nextPoll, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob, renderInput } from '../../src/render-job.ts';
 import type { RateLimitPolicy } from '../../src/retry-after.ts';
 
 const RL: RateLimitPolicy = { defaultRetryAfterMs: 1000, maxRetryAfterMs: 10_000, maxRetries: 3 };
@@ -277,5 +277,20 @@ describe('pickRenderType', () => {
 
   it('an all-zero mix falls back to 2d', () => {
     assert.equal(pickRenderType({ '2d': 0, '3d': 0, ar: 0 }, () => 0.5), '2d');
+  });
+});
+
+describe('renderInput', () => {
+  it('takes the ids from the designs row and sizes the render by purpose', () => {
+    const row = { designId: 'design-7', productId: 'product-3', brandId: 'brand-1', extra: 'ignored' };
+    const load = renderInput(row, '3d', 'load');
+    assert.deepEqual(
+      { ...load, prompt: undefined },
+      { type: '3d', designId: 'design-7', productId: 'product-3', brandId: 'brand-1', prompt: undefined, quality: 'standard', format: 'png', width: 1024, height: 1024 },
+    );
+    assert.match(load.prompt, /3d render of design design-7/);
+    const contract = renderInput(row, '2d', 'contract');
+    assert.equal(contract.quality, 'draft');
+    assert.equal(contract.width, 256);
   });
 });
