@@ -5,15 +5,13 @@
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
 import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/dialect.ts';
-import type { RunSettings } from '../src/environments.ts';
 import { handshakeMs, originForShop } from '../src/embed-visit.ts';
 import { sampleGenerator } from '../src/generator-monitor.ts';
 import { join, leave } from '../src/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
 import { DEFAULT_RATE_LIMIT_POLICY } from '../src/retry-after.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
+import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/vu-runtime.ts';
 
-type EmbedSettings = Pick<RunSettings, 'embed'>;
 const M = METRICS.embed;
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
 
@@ -26,13 +24,12 @@ export async function startVisitor(context: VUContext, events: VUEvents): Promis
   join(events, 'users');
   context.vars.departAt = departureAt(vars);
   context.vars.origin = originForShop(String(context.vars.shop), context.vars.shopOrigin as string | undefined);
-  context.vars.embedSettings = JSON.parse(vars.luneoSettings) as EmbedSettings;
 }
 
 /** Function step at the start of each page view: fresh state and the pauses of this view. */
 export async function beginPageView(context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
-  const s = (context.vars.embedSettings as EmbedSettings).embed;
+  const s = settingsFor(vars).embed;
   events.emit('counter', M.pageViews, 1);
   sampleGenerator(events);
   context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(vars.luneoDialect, String(context.vars.shop));

@@ -11,7 +11,7 @@ import { sampleGenerator } from '../src/generator-monitor.ts';
 import { join, leave } from '../src/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
 import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/render-job.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, zeroCounters } from '../src/vu-runtime.ts';
+import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
@@ -20,7 +20,7 @@ const M = METRICS.render;
 export const prepareRun = makeBeforeHook('render');
 
 function settingsOf(context: VUContext): RenderSettings {
-  return context.vars.renderSettings as RenderSettings;
+  return settingsFor(runVars(context)).render;
 }
 
 function jobOf(context: VUContext): RenderJob {
@@ -32,7 +32,6 @@ export async function startRenderer(context: VUContext, events: VUEvents): Promi
   zeroCounters(events, [...RENDER_ZERO_AT_START, ...COMMON_ZERO_AT_START]);
   join(events, 'users', ['users', 'renders']);
   context.vars.departAt = departureAt(vars);
-  context.vars.renderSettings = (JSON.parse(vars.luneoSettings) as Pick<RunSettings, 'render'>).render;
 }
 
 /** Function step: a new render of a type drawn from the mix. */

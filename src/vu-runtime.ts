@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { AuthSession, type SessionState } from './auth-session.ts';
+import type { RunSettings } from './environments.ts';
 import { decodeStages } from './stages-codec.ts';
 import { departureTime, type Stage } from './load-model.ts';
 import { METRICS } from './metric-names.ts';
@@ -33,6 +34,16 @@ export interface RunVars {
 
 export function runVars(context: VUContext): RunVars {
   return context.vars as unknown as RunVars;
+}
+
+let settingsCache: { text: string; settings: VuSettings } | undefined;
+
+export type VuSettings = Pick<RunSettings, 'embed' | 'render'>;
+
+/** The environment's settings, parsed once per worker and shared by its users (memory per user matters at 10,000). */
+export function settingsFor(vars: RunVars): VuSettings {
+  if (settingsCache?.text !== vars.luneoSettings) settingsCache = { text: vars.luneoSettings, settings: JSON.parse(vars.luneoSettings) as VuSettings };
+  return settingsCache.settings;
 }
 
 let stagesCache: { text: string; stages: Stage[] } | undefined;
