@@ -170,12 +170,19 @@ describe('generatorHealth', () => {
     assert.match(h2.problems[0] ?? '', /event loop delayed 150 ms/);
   });
 
-  it('flags saturated worker threads (busy percent above the limit)', () => {
-    const busy = [95, 97, 99].map((b, i) => period(i, {}, { [G.busyShare]: summary(b) }));
+  it('flags saturated worker threads: busy above the limit and the loop late', () => {
+    const busy = [95, 97, 99].map((b, i) => period(i, {}, { [G.busyShare]: summary(b), [G.eventLoopDelayP99Ms]: summary(45) }));
     const h = generatorHealth([], period('agg', {}), busy);
     assert.equal(h.overloaded, true);
     assert.equal(h.busyShare, 0.97);
-    assert.match(h.problems[0] ?? '', /busy 97 %/);
+    assert.match(h.problems[0] ?? '', /busy 97 % of the time with the loop 45 ms late/);
+  });
+
+  it('a busy loop that is not late is not overload (Artillery spins between close arrivals)', () => {
+    const spinning = [99, 100, 100].map((b, i) => period(i, {}, { [G.busyShare]: summary(b), [G.eventLoopDelayP99Ms]: summary(12) }));
+    const h = generatorHealth([], period('agg', {}), spinning);
+    assert.equal(h.overloaded, false, h.problems.join('; '));
+    assert.equal(h.busyShare, 1);
   });
 
   it('without generator samples there is nothing to judge', () => {
