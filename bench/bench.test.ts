@@ -1,0 +1,69 @@
+/**
+ * The bench's arithmetic, apart from its machinery:
+ *   ./node_modules/.bin/node --test bench/bench.test.ts (part of npm test)
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { plan } from './lib/capacity.ts';
+import { marginalCost, periodMostlyIn, phaseStretch } from './lib/figures.ts';
+import { parseBashTimes } from './lib/proc.ts';
+import type { ResultsFile } from '../src/run-recorder.ts';
+
+test('marginal cost cancels the fixed start-up cost', () => {
+  // 5 s to start, 0.5 ms per request
+  const m = marginalCost({ cpu: 5 + 1000 * 0.0005, requests: 1000 }, { cpu: 5 + 4000 * 0.0005, requests: 4000 });
+  assert.ok(m);
+  assert.ok(Math.abs(m.cpuMsPer1000 - 500) < 1e-9);
+  assert.ok(Math.abs(m.fixedCpuSeconds - 5) < 1e-9);
+  assert.equal(marginalCost({ cpu: 1, requests: 10 }, { cpu: 2, requests: 10 }), undefined);
+});
+
+test("bash's times: the second line is the children", () => {
+  assert.deepEqual(parseBashTimes('0m0.003s 0m0.000s\n1m7.154s 0m0.882s\n'), { user: 67.154, sys: 0.882 });
+  assert.equal(parseBashTimes('pid 12\n'), undefined);
+});
+
+test('the period most inside a window, if at least half of it is', () => {
+  const p = (period: number) => ({ period, counters: {}, summaries: {} });
+  const periods = [p(0), p(10_000), p(20_000)];
+  assert.equal(periodMostlyIn(periods, { from: 12_000, to: 24_000 })?.period, 10_000);
+  assert.equal(periodMostlyIn(periods, { from: 13_000, to: 17_000 }), undefined);
+});
+
+test('phase stretch counts arrival phases only', () => {
+  const r = {
+    luneo: {
+      generator: {
+        phases: [
+          { name: 'stage 1: 0→10 users over 3s (4/s)', setMs: 3000, tookMs: 6000 },
+          { name: 'stage 2: 10→10 users over 10s (hold)', setMs: 10000, tookMs: 10000 },
+        ],
+      },
+    },
+  } as unknown as ResultsFile;
+  assert.deepEqual(phaseStretch(r), { setSeconds: 3, tookSeconds: 6, stretch: 2 });
+});
+
+test('capacity: workers below the CPU share, Fargate tasks by CPU or memory', () => {
+  const row = plan(
+    { profile: 'p', concurrent: 10_000, unit: 'visitors', requestsPerSecond: 10_000, basis: '' },
+    { cpuMsPer1000: 500, kbPerUser: 50, baseRssMb: 300 },
+    { maxWorkerCpuShare: 0.6, maxMemoryShare: 0.6 },
+    { vcpu: 4, memoryMb: 8192, workersPerTask: 3 },
+  );
+  // 10,000 req/s × 0.5 ms = 5 cores; 5 / 0.6 = 8.3 → 9 workers
+  assert.equal(row.cpuCores, 5);
+  assert.equal(row.local.workers, 9);
+  assert.equal(row.local.vcpus, 10);
+  // 3 workers × 0.6 = 1.8 cores per task; 5 / 1.8 = 2.8 → 3 tasks
+  assert.equal(row.fargate.count, 3);
+  assert.equal(row.fargate.vcpus, 12);
+  assert.equal(row.fargate.boundBy, 'cpu');
+  const heavy = plan(
+    { profile: 'p', concurrent: 100_000, unit: 'visitors', requestsPerSecond: 100, basis: '' },
+    { cpuMsPer1000: 500, kbPerUser: 100, baseRssMb: 300 },
+    { maxWorkerCpuShare: 0.6, maxMemoryShare: 0.6 },
+    { vcpu: 4, memoryMb: 8192, workersPerTask: 3 },
+  );
+  assert.equal(heavy.fargate.boundBy, 'memory');
+});

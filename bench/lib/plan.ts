@@ -1,0 +1,74 @@
+/**
+ * How long and how hard each measurement runs. The full plan fits the
+ * issue's 10-minute bound on a 2-core machine; BENCH_QUICK=1 shrinks
+ * everything for developing the bench (its figures are rough: few
+ * requests between the short and the long run, small user counts).
+ */
+
+export interface BenchPlan {
+  name: 'full' | 'quick';
+  cpu: {
+    /** looping embed users, and their fixed page pause: a moderate, steady request rate */
+    users: number;
+    rampSeconds: number;
+    viewMs: number;
+    /** the two hold lengths whose difference gives the marginal cost */
+    shortSeconds: number;
+    longSeconds: number;
+    /** one-arrival-per-visit flow: visits per second, 3 requests each */
+    visitsPerSecond: number;
+  };
+  max: {
+    /** looping users without pauses: enough to keep one worker saturated */
+    users: number;
+    rampSeconds: number;
+    holdSeconds: number;
+    /** arrivals asked of the one-arrival-per-visit flow, far above what one worker creates */
+    visitsPerSecond: number;
+    seconds: number;
+  };
+  memory: {
+    low: number;
+    high: number;
+    arrivalsPerSecond: number;
+    holdSeconds: number;
+    viewMs: [number, number];
+  };
+  sandbox: { connections: number; seconds: number; warmupSeconds: number };
+}
+
+export const FULL: BenchPlan = {
+  name: 'full',
+  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 15, longSeconds: 45, visitsPerSecond: 100 },
+  max: { users: 120, rampSeconds: 3, holdSeconds: 20, visitsPerSecond: 1000, seconds: 10 },
+  // Pauses below the sandbox's 65 s keep-alive timeout: a thinking user keeps its connections, as a browser tab does.
+  memory: { low: 1000, high: 5000, arrivalsPerSecond: 40, holdSeconds: 15, viewMs: [40_000, 60_000] },
+  sandbox: { connections: 64, seconds: 10, warmupSeconds: 1 },
+};
+
+export const QUICK: BenchPlan = {
+  name: 'quick',
+  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 4, longSeconds: 10, visitsPerSecond: 100 },
+  max: { users: 120, rampSeconds: 3, holdSeconds: 6, visitsPerSecond: 1000, seconds: 4 },
+  memory: { low: 200, high: 600, arrivalsPerSecond: 40, holdSeconds: 8, viewMs: [40_000, 60_000] },
+  sandbox: { connections: 64, seconds: 3, warmupSeconds: 1 },
+};
+
+export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox';
+export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox'];
+
+/** Seconds of load (not counting Artillery's start-up of about 10–15 s per run). */
+export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
+  const m = p.memory;
+  return {
+    // + the discarded 5-second warm-up run
+    cpu: 5 + 2 * (p.cpu.rampSeconds + 1) + 2 * (p.cpu.shortSeconds + p.cpu.longSeconds),
+    // The overloaded one-arrival-per-visit phase stretches: count it twice.
+    max: p.max.rampSeconds + p.max.holdSeconds + 1 + p.max.seconds * 2,
+    memory: Math.ceil(m.high / m.arrivalsPerSecond) + 2 * m.holdSeconds + 1,
+    sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
+  };
+}
+
+/** Artillery runs per measurement, each with its start-up cost. */
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0 };

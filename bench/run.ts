@@ -1,0 +1,211 @@
+/**
+ * `npm run bench`: what the generator costs and whether one worker is
+ * enough, measured against the bundled sandbox on loopback (issue 6).
+ * Prints a table with the issue's aims beside the figures and writes
+ * bench-results/bench.json (the README's capacity table is made from it)
+ * and bench-results/bench.md. See bench/README.md for what each figure
+ * means and where it stops meaning it.
+ *
+ *   npm run bench                  full run, about 8 minutes on 2 cores
+ *   BENCH_QUICK=1 npm run bench    short everything, for developing the bench
+ *   BENCH_ONLY=cpu,max npm run bench
+ */
+import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadSettings } from '../src/environments.ts';
+import { peakConcurrency } from '../src/load-model.ts';
+import { PROFILES } from '../src/profiles.ts';
+import { expectedPeakRate } from '../src/run-setup.ts';
+import { type CapacityRow, type Demand, type FargateTask, type Limits, plan as planCapacity } from './lib/capacity.ts';
+import { installCleanup, stopAll } from './lib/children.ts';
+import {
+  type BenchContext,
+  type CpuFigures,
+  type MaxFigures,
+  measureCpu,
+  measureMax,
+  measureMemory,
+  measureSandbox,
+  type MemoryFigures,
+  type SandboxFigures,
+} from './lib/measurements.ts';
+import { FULL, loadSeconds, MEASUREMENTS, type MeasurementName, QUICK, RUNS } from './lib/plan.ts';
+import { startSandboxProcess } from './lib/sandbox.ts';
+import { renderMarkdown, renderText, type BenchReport } from './lib/report.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const OUT_DIR = path.join(ROOT, 'bench-results');
+const COMMAND = 'npm run bench';
+
+/** Aims of issue 6. */
+export const AIMS = {
+  cpuRatioMax: 1 / 3,
+  kbPerUserMax: 64,
+  sandboxRatioMin: 4,
+} as const;
+
+/** Capacity planning keeps every worker below this share of its core. */
+const LIMITS: Limits = { maxWorkerCpuShare: 0.6, maxMemoryShare: 0.6 };
+
+/**
+ * Artillery's Fargate default task size (node_modules/artillery/dist/lib/
+ * platform/aws-ecs/legacy/run-cluster.js, ensureTaskExists: cpu 4096,
+ * memory 8192). Inside a task Artillery runs locally: max(1, cpus - 1) workers.
+ */
+const FARGATE: FargateTask = { vcpu: 4, memoryMb: 8192, workersPerTask: 3 };
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+function checkRuntime(): void {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 18)) {
+    fail(`Node ${process.versions.node}: run it as \`npm run bench\` (or ./node_modules/.bin/node bench/run.ts), which uses the project's Node 22`);
+  }
+  if (process.platform !== 'linux') fail('the bench reads /proc (CPU, RSS): it runs on Linux only');
+}
+
+function selected(): Set<MeasurementName> {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return new Set(MEASUREMENTS);
+  const names = raw.split(',').map((s) => s.trim());
+  const bad = names.filter((n) => !(MEASUREMENTS as readonly string[]).includes(n));
+  if (bad.length > 0) fail(`BENCH_ONLY: unknown measurement ${bad.join(', ')} (known: ${MEASUREMENTS.join(', ')})`);
+  return new Set(names as MeasurementName[]);
+}
+
+/** Requests per second of the package's full profiles, from the flows' own pauses. */
+function demands(): Demand[] {
+  // prod.yml sets no pauses: the package's defaults apply (embed 0–500 ms + 1–3 s, render polling).
+  const prod = loadSettings('prod', path.join(ROOT, 'environments'), {});
+  const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
+  const viewSec = (mid(prod.embed.iframeDelayMs) + mid(prod.embed.viewMs)) / 1000;
+  const visitors = peakConcurrency(PROFILES.embed.prod.stages);
+  const renders = peakConcurrency(PROFILES.render.prod.stages);
+  return [
+    {
+      profile: `embed ${PROFILES.embed.prod.name}`,
+      concurrent: visitors,
+      unit: 'visitors',
+      requestsPerSecond: (3 * visitors) / viewSec,
+      basis: `3 requests per page view of ${viewSec.toFixed(2)} s (iframe and page pauses, round trips left out: a little conservative)`,
+    },
+    {
+      profile: `render ${PROFILES.render.prod.name}`,
+      concurrent: renders,
+      unit: 'renders',
+      requestsPerSecond: expectedPeakRate('render', prod, PROFILES.render.prod.stages),
+      basis: 'the package\'s own estimate (src/run-setup.ts expectedPeakRate: about one status poll per second per render in flight); CPU and memory per request and per user taken from the embed flow, not measured for renders',
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  checkRuntime();
+  installCleanup();
+  const plan = ['1', 'true', 'yes'].includes((process.env.BENCH_QUICK ?? '').toLowerCase()) ? QUICK : FULL;
+  const only = selected();
+  const secs = loadSeconds(plan);
+  const runs = [...only].reduce((n, m) => n + RUNS[m], 0);
+  const expected = [...only].reduce((s, m) => s + secs[m], 0) + runs * 14 + 5;
+  const cpus = os.cpus().length;
+  const workers = Math.max(1, cpus - 1);
+  const started = Date.now();
+  const log = (msg: string) => process.stdout.write(`${msg}\n`);
+  log(`luneo-load-tests bench (${plan.name} plan${only.size < MEASUREMENTS.length ? `, only ${[...only].join(',')}` : ''}): about ${Math.ceil(expected / 60)} minutes`);
+  log(`  machine: ${cpus} vCPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; Artillery runs max(1, cpus - 1) = ${workers} local worker${workers === 1 ? '' : 's'} (WORKERS is ignored locally)`);
+  if (workers > 1) log(`  WARNING: ${workers} workers: "one worker" figures below are the total divided by ${workers}`);
+  if (os.loadavg()[0] > cpus * 0.5) log(`  note: the machine is already busy (load ${os.loadavg()[0]?.toFixed(1)}): figures will be noisy`);
+
+  mkdirSync(OUT_DIR, { recursive: true });
+  const runsDir = path.join(OUT_DIR, 'runs');
+  rmSync(runsDir, { recursive: true, force: true });
+  mkdirSync(runsDir, { recursive: true });
+
+  // A hard stop for the whole bench, whatever a child does.
+  const watchdog = setTimeout(() => {
+    process.stderr.write('bench: over its time budget, stopping\n');
+    void stopAll().finally(() => process.exit(124));
+  }, (expected * 1.5 + 60) * 1000);
+  watchdog.unref();
+
+  const sandbox = await startSandboxProcess(ROOT, expected * 2 + 180, { ...process.env, NODE_OPTIONS: '' });
+  log(`  sandbox: own process ${sandbox.pid}, API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl}`);
+  const ctx: BenchContext = { root: ROOT, plan, sandbox, runsDir, tempDirs: [], log };
+  // Also on Ctrl-C or a crash: the copies of environments/ and the bundled processor go.
+  process.on('exit', () => {
+    for (const d of ctx.tempDirs) rmSync(d, { recursive: true, force: true });
+  });
+  const errors: string[] = [];
+  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      errors.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+      log(`  ${name} failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  let cpu: CpuFigures | undefined;
+  let max: MaxFigures | undefined;
+  let memory: MemoryFigures | undefined;
+  let sandboxFig: SandboxFigures | undefined;
+  try {
+    if (only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
+    if (only.has('max')) max = await attempt('max', () => measureMax(ctx));
+    if (only.has('sandbox')) {
+      // The higher of the package's two max figures: the ratio must not flatter the sandbox.
+      const pkgMax = Math.max(max?.package.requestsPerSecond ?? 0, max?.package.bestPeriodRate ?? 0);
+      sandboxFig = await attempt('sandbox', () => measureSandbox(ctx, pkgMax > 0 ? pkgMax / workers : undefined));
+    }
+    if (only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
+  } finally {
+    await sandbox.stop();
+    await stopAll();
+  }
+
+  let capacity: CapacityRow[] | undefined;
+  const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
+  if (cpuMs !== undefined && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
+    const costs = { cpuMsPer1000: cpuMs, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
+    capacity = demands().map((d) => planCapacity(d, costs, LIMITS, FARGATE));
+  }
+
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    command: `${plan.name === 'quick' ? 'BENCH_QUICK=1 ' : ''}${only.size < MEASUREMENTS.length ? `BENCH_ONLY=${[...only].join(',')} ` : ''}${COMMAND}`,
+    plan,
+    machine: { cpus, loadAverageAtStart: os.loadavg(), node: process.versions.node, artilleryWorkers: workers, artilleryWorkerRule: 'max(1, os.cpus().length - 1); WORKERS is ignored by the local platform' },
+    durationSeconds: (Date.now() - started) / 1000,
+    aims: { ...AIMS },
+    limits: LIMITS,
+    fargateTask: FARGATE,
+    errors,
+  };
+  if (cpu) report.cpu = cpu;
+  if (max) report.max = max;
+  if (memory) report.memory = memory;
+  if (sandboxFig) report.sandbox = sandboxFig;
+  if (capacity) report.capacity = capacity;
+  report.durationSeconds = (Date.now() - started) / 1000;
+
+  writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(OUT_DIR, 'bench.md'), renderMarkdown(report));
+  log(renderText(report));
+  log(`\nwritten: ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.json'))}, ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.md'))} (runs' results in ${path.relative(process.cwd(), runsDir)}/)`);
+  const incomplete = errors.length > 0 || [cpu?.package, cpu?.perVisit, max?.package, max?.perVisit, memory, sandboxFig].some((f) => f !== undefined && !f.usable);
+  return incomplete ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
