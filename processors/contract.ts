@@ -6,6 +6,7 @@
  */
 import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
+import { runtimeCredentials } from '../src/credentials.ts';
 import { extractEmbedGrant, extractJobId, extractJobOutcome, isValidationAccepted, routes } from '../src/dialect.ts';
 import { originForShop } from '../src/embed-visit.ts';
 import { renderInput } from '../src/render-job.ts';
@@ -30,7 +31,7 @@ export async function setUp(context: VUContext): Promise<void> {
 
 async function bearer(req: Record<string, unknown>, context: VUContext, events: VUEvents, token?: string): Promise<void> {
   const vars = runVars(context);
-  const value = token ?? (vars.luneoDialect === 'v1' ? await sessionFor(vars, events).accessToken() : process.env.API_KEY?.trim() || 'sandbox-api-key');
+  const value = token ?? (vars.luneoDialect === 'v1' ? await sessionFor(vars, events).accessToken() : runtimeCredentials().apiKey);
   req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${value}` };
 }
 

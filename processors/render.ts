@@ -5,6 +5,7 @@
  */
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
 import { makeBeforeHook } from '../src/before-hook.ts';
+import { runtimeCredentials } from '../src/credentials.ts';
 import { routes } from '../src/dialect.ts';
 import type { RunSettings } from '../src/environments.ts';
 import { sampleGenerator } from '../src/generator-monitor.ts';
@@ -50,7 +51,7 @@ export async function beginRender(context: VUContext, events: VUEvents): Promise
 
 async function authorize(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
-  const token = vars.luneoDialect === 'v1' ? await sessionFor(vars, events).accessToken() : (process.env.API_KEY?.trim() || 'sandbox-api-key');
+  const token = vars.luneoDialect === 'v1' ? await sessionFor(vars, events).accessToken() : runtimeCredentials().apiKey;
   context.vars.usedAccessToken = token;
   req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` };
 }

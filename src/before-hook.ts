@@ -4,7 +4,7 @@
  * with exit code 2 and one clear message, before any load is sent.
  */
 import type { VUContext } from 'artillery';
-import { redact, secretValues } from './credentials.ts';
+import { redact, secretsFromEnv } from './credentials.ts';
 import { peakConcurrency } from './load-model.ts';
 import { publishRunInfo } from './run-info.ts';
 import { banner, expectedPeakRate, type FlowName, prepareRun } from './run-setup.ts';
@@ -69,8 +69,7 @@ export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Prom
       });
       Object.assign(context.vars, vars);
     } catch (err) {
-      const secrets = secretValues(undefined, [process.env.API_KEY, process.env.LUNEO_PASSWORD]);
-      console.error(`\nluneo-load-tests: ${redact((err as Error).message, secrets)}\n`);
+      console.error(`\nluneo-load-tests: ${redact((err as Error).message, secretsFromEnv())}\n`);
       process.exit(EXIT_CONFIG);
     }
   };

@@ -45,6 +45,29 @@ export function resolveCredentials(settings: RunSettings, needs: 'render' | 'emb
   return { dialect, email, password };
 }
 
+/** The secret environment variables a run may use; their values are redacted from everything it prints or writes. */
+export const SECRET_VARIABLES = ['API_KEY', 'LUNEO_PASSWORD', 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY'] as const;
+
+export function secretsFromEnv(env: Env = process.env): string[] {
+  return secretValues(
+    undefined,
+    SECRET_VARIABLES.map((name) => env[name]),
+  );
+}
+
+/**
+ * Credentials as a worker (or the main thread's sampler) finds them: the
+ * before hook already refused a run without them, so the sandbox fallback
+ * only ever applies to the sandbox.
+ */
+export function runtimeCredentials(env: Env = process.env): { apiKey: string; email: string; password: string } {
+  return {
+    apiKey: env.API_KEY?.trim() || SANDBOX_CREDENTIALS.apiKey,
+    email: env.LUNEO_EMAIL?.trim() || SANDBOX_CREDENTIALS.email,
+    password: env.LUNEO_PASSWORD || SANDBOX_CREDENTIALS.password,
+  };
+}
+
 /** Every secret value this run knows, for redaction of anything it prints or writes. */
 export function secretValues(c: Credentials | undefined, extra: readonly (string | undefined)[] = []): string[] {
   const values = c === undefined ? [] : c.dialect === 'seed' ? [c.apiKey] : [c.password];

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluate, splitCheck } from './check-values.ts';
-import { redact } from './credentials.ts';
+import { redact, secretsFromEnv } from './credentials.ts';
 import { readRunInfo, type RunInfo } from './run-info.ts';
 import {
   type Check,
@@ -192,7 +192,7 @@ export function verdictText(r: ResultsFile): string {
 /** Writes the results file (and report), prints the verdict; returns the exit code. */
 export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const results = summarize(rec, env);
-  const secrets = [env.API_KEY, env.LUNEO_PASSWORD, env.ARTILLERY_CLOUD_API_KEY].filter((s): s is string => !!s && s.length >= 4);
+  const secrets = secretsFromEnv(env);
   const file = resultsFile(rec.scenario, env);
   try {
     mkdirSync(path.dirname(file), { recursive: true });

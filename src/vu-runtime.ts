@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { AuthSession, type SessionState } from './auth-session.ts';
+import { runtimeCredentials } from './credentials.ts';
 import type { RunSettings } from './environments.ts';
 import { decodeStages } from './stages-codec.ts';
 import { departureTime, type Stage } from './load-model.ts';
@@ -64,8 +65,7 @@ let session: AuthSession | undefined;
 /** The worker's v1 session, created from the before hook's login on first use. */
 export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
   if (!session) {
-    const email = process.env.LUNEO_EMAIL?.trim() || 'loadtest@luneo.local';
-    const password = process.env.LUNEO_PASSWORD || 'sandbox-password';
+    const { email, password } = runtimeCredentials();
     session = new AuthSession(
       {
         baseUrl: vars.luneoBaseUrl,

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { AuthSession } from '../../src/auth-session.ts';
 import { EXIT_CONFIG } from '../../src/before-hook.ts';
-import { redact, SANDBOX_CREDENTIALS } from '../../src/credentials.ts';
+import { redact, runtimeCredentials, secretsFromEnv } from '../../src/credentials.ts';
 import { routes } from '../../src/dialect.ts';
 import {
   describeExport,
@@ -154,15 +154,9 @@ function reportOtelFailures(secrets: string[]): void {
  * another moment would push the workers into fresh logins mid-run.
  */
 function startSampler(run: RunInfo, recorder: RunRecorder): PlatformSampler {
-  const env = process.env;
-  // The before hook already refused a run without credentials, so the sandbox fallback only ever applies to the sandbox (as in vu-runtime).
-  const session = new AuthSession({
-    baseUrl: run.baseUrl,
-    email: env.LUNEO_EMAIL?.trim() || SANDBOX_CREDENTIALS.email,
-    password: env.LUNEO_PASSWORD || SANDBOX_CREDENTIALS.password,
-    timeoutMs: SAMPLE_TIMEOUT_MS,
-  });
-  const secrets = [env.LUNEO_PASSWORD].filter((s): s is string => !!s && s.length >= 4);
+  const { email, password } = runtimeCredentials();
+  const session = new AuthSession({ baseUrl: run.baseUrl, email, password, timeoutMs: SAMPLE_TIMEOUT_MS });
+  const secrets = secretsFromEnv();
   const sampler = new PlatformSampler({
     url: run.baseUrl + routes.metrics('v1'),
     accessToken: () => session.accessToken(),

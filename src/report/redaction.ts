@@ -2,19 +2,10 @@
  * The report shows no secret, even when the run used one: secrets can reach
  * a results file through error messages Artillery turns into counter names.
  */
-import { redact, secretValues } from '../credentials.ts';
+import { redact } from '../credentials.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** The secret environment variables a run may have used; their values only, never their presence. */
-export const SECRET_VARIABLES = ['API_KEY', 'LUNEO_PASSWORD', 'ARTILLERY_CLOUD_API_KEY'] as const;
-
-export function secretsFromEnv(env: Env): string[] {
-  return secretValues(
-    undefined,
-    SECRET_VARIABLES.map((name) => env[name]),
-  );
-}
+export { SECRET_VARIABLES, secretsFromEnv } from '../credentials.ts';
 
 /**
  * Redacts every string in a JSON-like value, keys included, before it is
