@@ -5,10 +5,12 @@
  * callers share the one renewal in flight.
  */
 import { extractLoginGrant, type LoginGrant, routes } from './dialect.ts';
+import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy, retryDelayMs } from './retry-after.ts';
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{
   status: number;
   text(): Promise<string>;
+  headers?: { get(name: string): string | null };
 }>;
 
 export interface SessionState {
@@ -55,16 +57,30 @@ export interface SessionOptions {
   now?: () => number;
   onEvent?: (e: SessionEvent) => void;
   timeoutMs?: number;
+  /** the platform rate-limits login too: how to wait out a 429 (injectable for tests) */
+  sleep?: (ms: number) => Promise<void>;
+  rateLimit?: RateLimitPolicy;
+  /** told about each 429 and its wait, e.g. to close the worker's rate-limit gate */
+  onRateLimited?: (delayMs: number) => void;
+  /** awaited before each request, e.g. the worker's rate-limit gate */
+  beforeRequest?: () => Promise<unknown>;
 }
 
 export class AuthSession {
   #state: SessionState | undefined;
   #lifetimeMs = 15 * 60_000;
   #renewal: Promise<SessionState> | undefined;
-  readonly #o: Required<Omit<SessionOptions, 'onEvent'>> & Pick<SessionOptions, 'onEvent'>;
+  readonly #o: Required<Omit<SessionOptions, 'onEvent' | 'onRateLimited' | 'beforeRequest'>> & Pick<SessionOptions, 'onEvent' | 'onRateLimited' | 'beforeRequest'>;
 
   constructor(options: SessionOptions, initial?: SessionState) {
-    this.#o = { fetch: fetch as unknown as FetchLike, now: Date.now, timeoutMs: 10_000, ...options };
+    this.#o = {
+      fetch: fetch as unknown as FetchLike,
+      now: Date.now,
+      timeoutMs: 10_000,
+      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      rateLimit: DEFAULT_RATE_LIMIT_POLICY,
+      ...options,
+    };
     if (initial) this.#adopt(initial);
   }
 
@@ -127,16 +143,25 @@ export class AuthSession {
 
   async #call(spec: { path: string; json?: Record<string, unknown> }): Promise<SessionState> {
     const url = this.#o.baseUrl + spec.path;
-    let res: { status: number; text(): Promise<string> };
-    try {
-      res = await this.#o.fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(spec.json ?? {}),
-        signal: AbortSignal.timeout(this.#o.timeoutMs),
-      });
-    } catch (err) {
-      throw new AuthError(`cannot reach ${url}: ${(err as Error).message}`);
+    let res: Awaited<ReturnType<FetchLike>>;
+    for (let attempt = 0; ; attempt++) {
+      await this.#o.beforeRequest?.();
+      try {
+        res = await this.#o.fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(spec.json ?? {}),
+          signal: AbortSignal.timeout(this.#o.timeoutMs),
+        });
+      } catch (err) {
+        throw new AuthError(`cannot reach ${url}: ${(err as Error).message}`);
+      }
+      if (res.status !== 429) break;
+      await res.text();
+      if (attempt >= this.#o.rateLimit.maxRetries) throw new AuthError(`${spec.path} still rate-limited (HTTP 429) after ${attempt} retries`);
+      const wait = retryDelayMs(res.headers?.get('retry-after') ?? undefined, this.#o.rateLimit, this.#o.now());
+      this.#o.onRateLimited?.(wait);
+      await this.#o.sleep(wait);
     }
     const body = await res.text();
     if (res.status === 401 || res.status === 403) throw new AuthError(`${spec.path} refused the credentials (HTTP ${res.status})`);

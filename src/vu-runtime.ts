@@ -71,6 +71,9 @@ export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
         baseUrl: vars.luneoBaseUrl,
         email,
         password,
+        // Logins and refreshes go to the same host as the load: they wait at the same gate.
+        beforeRequest: () => gate.pass(hostOf(vars.luneoBaseUrl), sleep),
+        onRateLimited: (delayMs) => gate.close(hostOf(vars.luneoBaseUrl), delayMs),
         onEvent: (e) => {
           const name = { login: METRICS.auth.logins, refresh: METRICS.auth.refreshes, relogin: METRICS.auth.reloginsAfter401, failure: METRICS.auth.failures }[e];
           events.emit('counter', name, 1);

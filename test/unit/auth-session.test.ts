@@ -271,3 +271,61 @@ describe('expiryOf, jwtExp, refreshMarginMs', () => {
     assert.equal(refreshMarginMs(-5), 0);
   });
 });
+
+describe('AuthSession: rate-limited login', () => {
+  function limited(retryAfter: string | null, times: number) {
+    const calls: string[] = [];
+    const fetch: FetchLike = async (url) => {
+      calls.push(url);
+      if (calls.length <= times) {
+        return { status: 429, text: async () => '{"error":"rate_limited"}', headers: { get: (n: string) => (n === 'retry-after' ? retryAfter : null) } };
+      }
+      return { status: 200, text: async () => JSON.stringify({ accessToken: 'a', refreshToken: 'r', expiresIn: 900 }) };
+    };
+    return { fetch, calls };
+  }
+
+  it('waits what Retry-After says, after the gate, then logs in', async () => {
+    const { fetch, calls } = limited('2', 2);
+    const waits: number[] = [];
+    const told: number[] = [];
+    let gatePasses = 0;
+    const s = new AuthSession({
+      baseUrl: BASE,
+      email: 'e',
+      password: 'p',
+      fetch,
+      now: () => T0,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      onRateLimited: (ms) => told.push(ms),
+      beforeRequest: async () => {
+        gatePasses++;
+      },
+    });
+    assert.equal((await s.login()).accessToken, 'a');
+    assert.equal(calls.length, 3);
+    assert.deepEqual(waits, [2000, 2000]);
+    assert.deepEqual(told, [2000, 2000]);
+    assert.equal(gatePasses, 3, 'every attempt waits at the gate first');
+  });
+
+  it('gives up after the policy’s retries with an error that says so', async () => {
+    const { fetch, calls } = limited(null, 100);
+    const waits: number[] = [];
+    const s = new AuthSession({
+      baseUrl: BASE,
+      email: 'e',
+      password: 'p',
+      fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      rateLimit: { defaultRetryAfterMs: 750, maxRetryAfterMs: 10_000, maxRetries: 3 },
+    });
+    await rejectsAuth(s.login(), /still rate-limited \(HTTP 429\) after 3 retries/);
+    assert.equal(calls.length, 4);
+    assert.deepEqual(waits, [750, 750, 750], 'no Retry-After: the default wait');
+  });
+});
