@@ -212,7 +212,7 @@ export function phasesFor(stages: readonly Stage[], divisor = 1): Phase[] {
 }
 
 /** Users a list of phases creates in all (arrival phases only). */
-export function plannedArrivals(phases: readonly Phase[]): number {
+export function plannedArrivals<P extends Pick<Phase, 'duration' | 'arrivalRate' | 'arrivalCount'>>(phases: readonly P[]): number {
   return phases.reduce((n, p) => n + (p.arrivalCount ?? (p.arrivalRate ?? 0) * (p.duration ?? 0)), 0);
 }
 

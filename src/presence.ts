@@ -39,7 +39,3 @@ export function join(events: VUEvents, p: Population, populations: readonly Popu
 export function leave(p: Population): void {
   counts[p] = Math.max(0, counts[p] - 1);
 }
-
-export function current(p: Population): number {
-  return counts[p];
-}

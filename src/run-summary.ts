@@ -4,6 +4,7 @@
  * Artillery's own report objects, shared by the plugin (at the end of a
  * run) and the report command (on a results file).
  */
+import { plannedArrivals } from './load-model.ts';
 import { METRICS } from './metric-names.ts';
 
 export interface Summary {
@@ -119,10 +120,6 @@ export interface GeneratorHealth {
   busyShare?: number;
 }
 
-export function plannedUsers(phases: readonly PhaseRecord[]): number {
-  return phases.reduce((n, p) => n + (p.arrivalCount ?? (p.arrivalRate !== undefined && p.duration !== undefined ? p.arrivalRate * p.duration : 0)), 0);
-}
-
 function median(xs: readonly number[]): number | undefined {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
@@ -141,7 +138,7 @@ export function generatorHealth(
   limits: GeneratorLimits = GENERATOR_LIMITS,
 ): GeneratorHealth {
   const problems: string[] = [];
-  const planned = plannedUsers(phases);
+  const planned = plannedArrivals(phases);
   const created = (aggregate.counters['vusers.created'] ?? 0) + (aggregate.counters['vusers.skipped'] ?? 0);
   if (planned > 0 && created < planned * limits.minCreatedShare && planned - created > 2) {
     problems.push(`created ${created} of ${planned} planned users (${((100 * created) / planned).toFixed(1)} %)`);

@@ -10,10 +10,10 @@ import {
   generatorHealth,
   type PeriodReport,
   type PhaseRecord,
-  plannedUsers,
   type Summary,
   verdict,
 } from '../../src/run-summary.ts';
+import { plannedArrivals } from '../../src/load-model.ts';
 
 const G = METRICS.generator;
 
@@ -91,10 +91,10 @@ describe('concurrencySeries', () => {
   });
 });
 
-describe('plannedUsers', () => {
+describe('planned users of recorded phases (plannedArrivals)', () => {
   it('sums rate × duration of arrival phases only', () => {
     assert.equal(
-      plannedUsers([
+      plannedArrivals([
         { index: 0, duration: 10, arrivalRate: 4 },
         { index: 1, pause: 30 },
         { index: 2, duration: 5, arrivalRate: 3 },
