@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { plan } from './lib/capacity.ts';
 import { marginalCost, periodMostlyIn, phaseStretch } from './lib/figures.ts';
 import { parseBashTimes } from './lib/proc.ts';
-import type { ResultsFile } from '../src/run-recorder.ts';
+import type { ResultsFile } from '../src/run/recorder.ts';
 
 test('marginal cost cancels the fixed start-up cost', () => {
   // 5 s to start, 0.5 ms per request

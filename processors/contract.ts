@@ -5,12 +5,12 @@
  * says?" in seconds, before anyone launches thousands of users at it.
  */
 import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/before-hook.ts';
-import { runtimeCredentials } from '../src/credentials.ts';
-import { extractEmbedGrant, extractJobId, extractJobOutcome, isValidationAccepted, routes } from '../src/dialect.ts';
-import { originForShop } from '../src/embed-visit.ts';
-import { renderInput } from '../src/render-job.ts';
-import { runVars, sessionFor } from '../src/vu-runtime.ts';
+import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { runtimeCredentials } from '../src/api/credentials.ts';
+import { extractEmbedGrant, extractJobId, extractJobOutcome, isValidationAccepted, routes } from '../src/api/dialect.ts';
+import { originForShop } from '../src/flows/embed-visit.ts';
+import { renderInput } from '../src/flows/render-job.ts';
+import { runVars, sessionFor } from '../src/run/vu-runtime.ts';
 
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
 

@@ -3,14 +3,14 @@
  * the logic lives in ../src (dialect parsing, departure rule, accounting).
  */
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/before-hook.ts';
-import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/dialect.ts';
-import { handshakeMs, originForShop } from '../src/embed-visit.ts';
-import { sampleGenerator } from '../src/generator-monitor.ts';
-import { join, leave } from '../src/presence.ts';
+import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/api/dialect.ts';
+import { handshakeMs, originForShop } from '../src/flows/embed-visit.ts';
+import { sampleGenerator } from '../src/run/generator-monitor.ts';
+import { join, leave } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
-import { DEFAULT_RATE_LIMIT_POLICY } from '../src/retry-after.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/vu-runtime.ts';
+import { DEFAULT_RATE_LIMIT_POLICY } from '../src/api/retry-after.ts';
+import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
 
 const M = METRICS.embed;
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];

@@ -1,18 +1,18 @@
 /**
  * Hooks of scenarios/render.yml: a client that enqueues a render, polls it
  * to completion with backoff, thinks, and renders again. Thin wiring; the
- * job's logic is ../src/render-job.ts.
+ * job's logic is ../src/flows/render-job.ts.
  */
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/before-hook.ts';
-import { runtimeCredentials } from '../src/credentials.ts';
-import { routes } from '../src/dialect.ts';
-import type { RunSettings } from '../src/environments.ts';
-import { sampleGenerator } from '../src/generator-monitor.ts';
-import { join, leave } from '../src/presence.ts';
+import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { runtimeCredentials } from '../src/api/credentials.ts';
+import { routes } from '../src/api/dialect.ts';
+import type { RunSettings } from '../src/run/environments.ts';
+import { sampleGenerator } from '../src/run/generator-monitor.ts';
+import { join, leave } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
-import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/render-job.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/vu-runtime.ts';
+import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/flows/render-job.ts';
+import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];

@@ -13,21 +13,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { redact } from '../src/credentials.ts';
-import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/environments.ts';
-import { peakConcurrency, phasesFor, plannedArrivals, scaleStages, type Stage } from '../src/load-model.ts';
-import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/profiles.ts';
-import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run-setup.ts';
+import { redact, secretsFromEnv } from '../src/api/credentials.ts';
+import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
+import { peakConcurrency, phasesFor, plannedArrivals, scaleStages, type Stage } from '../src/load/model.ts';
+import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
+import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run/setup.ts';
+import { EXIT } from '../src/verdict/exit-codes.ts';
 import { overridesFor, ROOT } from './artillery-run.ts';
 
-export const EXIT_USAGE = 2;
 export const PLATFORMS = ['local', 'fargate', 'lambda'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 /** Fargate workers read these from AWS SSM (/artilleryio/<NAME>); both dialects are covered, as LUNEO_DIALECT may switch it. */
 export const FARGATE_SECRETS = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as const;
-/** Values never shown in what this script prints. */
-const SECRET_VARIABLES = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD', 'ARTILLERY_CLOUD_API_KEY'] as const;
 /**
  * Non-secret settings the environment files let the shell override; a
  * worker does not inherit this shell, so Fargate gets them through
@@ -349,8 +347,7 @@ export function shellQuote(arg: string): string {
 
 /** The command as the operator can paste it (npx puts the project's Node 22 first on PATH), secrets masked. */
 export function displayCommand(args: readonly string[], env: Env = process.env): string {
-  const secrets = SECRET_VARIABLES.map((n) => env[n]?.trim()).filter((v): v is string => !!v && v.length >= 4);
-  return redact(['npx', 'artillery', ...args].map(shellQuote).join(' '), secrets);
+  return redact(['npx', 'artillery', ...args].map(shellQuote).join(' '), secretsFromEnv(env));
 }
 
 function run(plan: LoadPlan): Promise<number> {
@@ -383,7 +380,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`load: ${redact(err.message)}`);
-      return EXIT_USAGE;
+      return EXIT.config;
     }
     throw err;
   }

@@ -1,15 +1,15 @@
 /**
  * Writes each scenario's per-environment phases and stages from
- * src/profiles.ts into scenarios/<name>.yml, keeping comments. Run after
+ * src/load/profiles.ts into scenarios/<name>.yml, keeping comments. Run after
  * changing a profile: `npm run profiles`. `--check` only reports drift
  * (the test suite runs it).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
-import { phasesFor } from '../src/load-model.ts';
-import { ENVIRONMENTS, PROFILES, SCENARIOS, type ScenarioName } from '../src/profiles.ts';
-import { encodeStages } from '../src/stages-codec.ts';
+import { phasesFor } from '../src/load/model.ts';
+import { ENVIRONMENTS, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
+import { encodeStages } from '../src/load/stages-codec.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -52,7 +52,7 @@ function main(): number {
     if (readFileSync(file, 'utf8') === next) continue;
     if (check) {
       drift++;
-      console.error(`${path.relative(ROOT, file)}: phases differ from src/profiles.ts (run npm run profiles)`);
+      console.error(`${path.relative(ROOT, file)}: phases differ from src/load/profiles.ts (run npm run profiles)`);
     } else {
       writeFileSync(file, next);
       console.log(`wrote ${path.relative(ROOT, file)}`);

@@ -4,8 +4,10 @@
  * end. Also takes Artillery's own `-o` output (without the luneo section).
  * Exit 0 when every report was written, 2 on bad input.
  */
+import { SECRET_VARIABLES } from '../src/api/credentials.ts';
 import { shownPath, writeReports } from '../src/report/index.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
+import { EXIT } from '../src/verdict/exit-codes.ts';
 
 const USAGE = `Usage: npm run report -- <results.json> [more.json ...]
 
@@ -14,23 +16,23 @@ summary or a pull-request comment) next to each results file, and prints their
 paths. A results file is what a run writes (results/load-test-results.json,
 results/worker-load-test-results.json) or Artillery's own -o output.
 
-Secrets in API_KEY, LUNEO_PASSWORD and ARTILLERY_CLOUD_API_KEY are redacted from both.
+Secrets in ${SECRET_VARIABLES.join(', ')} are redacted from both.
 
 Exit codes: 0 reports written, 2 bad input (missing file, not JSON, not a results file).`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(USAGE);
-  process.exit(0);
+  process.exit(EXIT.pass);
 }
 const unknown = args.filter((a) => a.startsWith('-'));
 if (unknown.length > 0) {
   console.error(`report: unknown option ${unknown[0]} (see --help)`);
-  process.exit(2);
+  process.exit(EXIT.config);
 }
 if (args.length === 0) {
   console.error('report: no results file given: npm run report -- results/load-test-results.json (see --help)');
-  process.exit(2);
+  process.exit(EXIT.config);
 }
 
 let failed = false;
@@ -47,4 +49,4 @@ for (const file of args) {
     console.error(`report: ${message.replace(/\s+/g, ' ')}`);
   }
 }
-process.exitCode = failed ? 2 : 0;
+process.exitCode = failed ? EXIT.config : EXIT.pass;

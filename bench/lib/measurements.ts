@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RESULT_FILES, resultsFile } from '../../src/run-recorder.ts';
-import type { Stage } from '../../src/load-model.ts';
+import { RESULT_FILES, resultsFile } from '../../src/run/recorder.ts';
+import type { Stage } from '../../src/load/model.ts';
 import { overridesFor } from '../../scripts/artillery-run.ts';
-import { environmentsWith } from '../../test/support/load-run.ts';
+import { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryOutcome, runArtilleryJob } from './artillery.ts';
 import { spawnBounded } from './children.ts';
 import {

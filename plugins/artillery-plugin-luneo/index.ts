@@ -8,10 +8,10 @@
  * own metrics during the run.
  */
 import { createRequire } from 'node:module';
-import { AuthSession } from '../../src/auth-session.ts';
-import { EXIT_CONFIG } from '../../src/before-hook.ts';
-import { redact, runtimeCredentials, secretsFromEnv } from '../../src/credentials.ts';
-import { routes } from '../../src/dialect.ts';
+import { AuthSession } from '../../src/api/auth-session.ts';
+import { EXIT } from '../../src/verdict/exit-codes.ts';
+import { redact, runtimeCredentials, secretsFromEnv } from '../../src/api/credentials.ts';
+import { routes } from '../../src/api/dialect.ts';
 import {
   describeExport,
   type ExportSettings,
@@ -21,10 +21,10 @@ import {
   publishMetricsConfig,
   readExportSettings,
   type ReporterConfig,
-} from '../../src/metrics-export.ts';
-import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/platform-sampler.ts';
-import { readRunInfo, type RunInfo } from '../../src/run-info.ts';
-import { finishRun, type RunRecorder, createRecorder } from '../../src/run-recorder.ts';
+} from '../../src/export/metrics-export.ts';
+import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sampler.ts';
+import { readRunInfo, type RunInfo } from '../../src/run/info.ts';
+import { finishRun, type RunRecorder, createRecorder } from '../../src/run/recorder.ts';
 
 interface ArtilleryGlobal {
   ext(e: { ext: 'beforeExit'; method: (event: { report?: unknown }) => Promise<void> }): void;
@@ -77,7 +77,7 @@ function exportSettingsOrExit(env: NodeJS.ProcessEnv): { settings: ExportSetting
     settings = read.settings;
   } catch (err) {
     console.error(`\n${prefix} ${(err as Error).message}\n`);
-    process.exit(EXIT_CONFIG);
+    process.exit(EXIT.config);
   }
   if (!exportEnabled(settings)) return undefined;
   let publishMetrics: PublishMetricsModule;
@@ -89,7 +89,7 @@ function exportSettingsOrExit(env: NodeJS.ProcessEnv): { settings: ExportSetting
     if (settings.datadog) createRequire(main)('./lib/datadog');
   } catch (err) {
     console.error(`\n${prefix} metrics export needs artillery-plugin-publish-metrics (npm ci): ${(err as Error).message}. Nothing was sent.\n`);
-    process.exit(EXIT_CONFIG);
+    process.exit(EXIT.config);
   }
   console.log(`${prefix} exporting metrics to ${describeExport(settings)}`);
   return { settings, publishMetrics };
@@ -206,7 +206,7 @@ export class Plugin {
         await this.#sampler?.stop(true);
         const exitCode = await finishRun(recorder);
         if (exitCode !== 0 && (artillery.suggestedExitCode ?? 0) === 0) artillery.suggestedExitCode = exitCode;
-        if (exitCode === 3) artillery.suggestedExitCode = 3;
+        if (exitCode === EXIT.generator_overloaded) artillery.suggestedExitCode = exitCode;
       },
     });
   }

@@ -4,10 +4,10 @@
  * these specs, so everything about which metric goes where is here, typed
  * and testable without a browser.
  */
-import { splitCheck } from '../check-values.ts';
+import { splitCheck } from '../verdict/check-values.ts';
 import { METRICS } from '../metric-names.ts';
-import type { ResultsFile } from '../run-recorder.ts';
-import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } from '../run-summary.ts';
+import type { ResultsFile } from '../run/recorder.ts';
+import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } from '../verdict/summary.ts';
 import { fmtMs } from './format.ts';
 import { errorKinds, who } from './summary.ts';
 

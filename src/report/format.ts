@@ -1,5 +1,5 @@
 /** Number, time and label formatting shared by the HTML and Markdown reports. */
-import type { ResultsFile } from '../run-recorder.ts';
+import type { ResultsFile } from '../run/recorder.ts';
 
 export function fmtNumber(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';

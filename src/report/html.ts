@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { ResultsFile } from '../run-recorder.ts';
+import type { ResultsFile } from '../run/recorder.ts';
 import type { ChartSpec } from './charts.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
 import { displayUrl, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtSeconds, fmtTime, runSpan, type VerdictLabel } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { checkLines, topCounters, who } from './summary.ts';
-import { GENERATOR_LIMITS } from '../run-summary.ts';
+import { GENERATOR_LIMITS } from '../verdict/summary.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { redact } from '../credentials.ts';
-import type { ResultsFile } from '../run-recorder.ts';
+import { redact } from '../api/credentials.ts';
+import type { ResultsFile } from '../run/recorder.ts';
 import { buildCharts } from './charts.ts';
 import { verdictLabel } from './format.ts';
 import { assembleHtml, renderHtmlBody } from './html.ts';
@@ -14,7 +14,7 @@ import { renderMarkdown } from './markdown.ts';
 import { type Env, redactDeep, secretsFromEnv } from './redaction.ts';
 
 export { buildCharts, drawnCharts, type ChartSpec } from './charts.ts';
-// load.ts (reading files for `npm run report`) is imported from there directly: it needs run-recorder.ts, which imports this module.
+// load.ts (reading files for `npm run report`) is imported from there directly: it needs run/recorder.ts, which imports this module.
 
 export interface ReportOptions {
   /** where the secrets to redact come from (API_KEY, LUNEO_PASSWORD, ARTILLERY_CLOUD_API_KEY); process.env by default */

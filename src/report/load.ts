@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type LuneoSection, RESULT_FILES, type ResultsFile } from '../run-recorder.ts';
-import { concurrencySeries, generatorHealth, type PeriodReport, type Summary, verdict } from '../run-summary.ts';
+import { type LuneoSection, RESULT_FILES, type ResultsFile } from '../run/recorder.ts';
+import { concurrencySeries, generatorHealth, type PeriodReport, type Summary, verdict } from '../verdict/summary.ts';
 import { METRICS } from '../metric-names.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
@@ -67,7 +67,7 @@ function guessScenario(file: string, aggregate: PeriodReport): string {
   return 'unknown';
 }
 
-/** The luneo section from the metrics alone, with what run-summary.ts can compute without the plugin's records. */
+/** The luneo section from the metrics alone, with what verdict/summary.ts can compute without the plugin's records. */
 export function deriveLuneo(scenario: string, aggregate: PeriodReport, intermediate: readonly PeriodReport[]): LuneoSection {
   const health = generatorHealth([], aggregate, intermediate);
   const present = (name: string) => name in aggregate.counters || intermediate.some((p) => name in p.counters);

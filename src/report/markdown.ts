@@ -2,7 +2,7 @@
  * The Markdown summary: short enough for a GitHub job summary or a pull
  * request comment, with the full report's path for everything else.
  */
-import type { ResultsFile } from '../run-recorder.ts';
+import type { ResultsFile } from '../run/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
 import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
 import { checkLines, concurrencyLine, generatorLine, topCounters } from './summary.ts';

@@ -2,10 +2,10 @@
  * The report shows no secret, even when the run used one: secrets can reach
  * a results file through error messages Artillery turns into counter names.
  */
-import { redact } from '../credentials.ts';
+import { redact } from '../api/credentials.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
-export { SECRET_VARIABLES, secretsFromEnv } from '../credentials.ts';
+export { SECRET_VARIABLES, secretsFromEnv } from '../api/credentials.ts';
 
 /**
  * Redacts every string in a JSON-like value, keys included, before it is

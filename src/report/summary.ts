@@ -2,10 +2,10 @@
  * The facts both reports state in words: the checks table, the generator's
  * health, the concurrency reached and the top counters.
  */
-import { splitCheck } from '../check-values.ts';
+import { splitCheck } from '../verdict/check-values.ts';
 import { METRICS } from '../metric-names.ts';
-import type { CheckRow, ResultsFile } from '../run-recorder.ts';
-import { GENERATOR_LIMITS } from '../run-summary.ts';
+import type { CheckRow, ResultsFile } from '../run/recorder.ts';
+import { GENERATOR_LIMITS } from '../verdict/summary.ts';
 import { fmtMs, fmtNumber, fmtPercent } from './format.ts';
 
 /** Counters of things that went wrong, by kind: the suffixes the package's metric names use. */

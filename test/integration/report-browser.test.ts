@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { buildCharts, drawnCharts, writeReports } from '../../src/report/index.ts';
 import { readResultsFile } from '../../src/report/load.ts';
-import type { ResultsFile } from '../../src/run-recorder.ts';
+import type { ResultsFile } from '../../src/run/recorder.ts';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -2,15 +2,15 @@
  * Integration-test harness: a sandbox on free loopback ports, Artillery
  * runs against it at a tiny bounded profile, and the run's results file.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
-import type { Stage } from '../../src/load-model.ts';
-import type { FlowName } from '../../src/run-setup.ts';
-import { type ArtilleryRunResult, ROOT, runArtillery } from '../../scripts/artillery-run.ts';
+import type { Stage } from '../../src/load/model.ts';
+import type { FlowName } from '../../src/run/setup.ts';
+export { environmentsWith } from '../../src/run/environment-overlay.ts';
+import { type ArtilleryRunResult, runArtillery } from '../../scripts/artillery-run.ts';
 
 /** 6 users for 6 s, then they leave: enough requests for the checks, quick to run. */
 export const TINY: Stage[] = [
@@ -37,33 +37,6 @@ export const QUICK_PAGES = 'embed:\n  iframeDelayMs: [0, 50]\n  viewMs: [100, 30
 
 /** Render users that think 100–300 ms between renders: more jobs in a short run. */
 export const QUICK_RENDERS = 'render:\n  thinkMs: [100, 300]';
-
-function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
-
-/**
- * A copy of environments/ whose `local.yml` has the settings of each YAML
- * text deep-merged in, for LUNEO_ENVIRONMENTS_DIR: a test can shorten
- * pauses or deadlines without touching the real files.
- */
-export function environmentsWith(...localExtras: string[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'luneo-env-'));
-  for (const name of ['local', 'ci', 'staging', 'prod']) {
-    let doc = parseYaml(readFileSync(path.join(ROOT, 'environments', `${name}.yml`), 'utf8')) as Record<string, unknown>;
-    if (name === 'local') for (const extra of localExtras) doc = deepMerge(doc, (parseYaml(extra) ?? {}) as Record<string, unknown>);
-    writeFileSync(path.join(dir, `${name}.yml`), stringifyYaml(doc));
-  }
-  return dir;
-}
 
 export interface LoadRunOptions {
   scenario: FlowName;

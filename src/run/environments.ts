@@ -1,0 +1,202 @@
+/**
+ * Where a run goes: `environments/<name>.yml` holds only what differs per
+ * deployment (BASE_URL, WIDGET_URL, dialect, polling settings); the
+ * BASE_URL, WIDGET_URL and LUNEO_DIALECT environment variables override
+ * the file, as in the requirements. Everything is checked here, before any
+ * load, with messages that say what to fix.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type BackoffPolicy, DEFAULT_BACKOFF, validateBackoff } from '../api/backoff.ts';
+import { type Dialect, isDialect, RENDER_TYPES, type RenderType } from '../api/dialect.ts';
+import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
+import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface RunSettings {
+  environment: EnvironmentName;
+  description: string;
+  baseUrl: string;
+  widgetUrl: string;
+  dialect: Dialect;
+  /** full-scale profiles against this environment need LUNEO_CONFIRM_FULL_LOAD */
+  guarded: boolean;
+  /** credentials may fall back to the sandbox's built-in ones */
+  sandbox: boolean;
+  embed: { iframeDelayMs: Range; viewMs: Range };
+  render: {
+    mix: Record<RenderType, number>;
+    thinkMs: Range;
+    poll: BackoffPolicy;
+    rateLimit: RateLimitPolicy;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * `environments/` next to `scenarios/` (Artillery gives processors the
+ * scenario file's path), or LUNEO_ENVIRONMENTS_DIR: a team's private
+ * environment files can live outside the repository.
+ */
+export function environmentsDir(scenarioFile: string | undefined, env: Env = process.env): string {
+  const override = env.LUNEO_ENVIRONMENTS_DIR?.trim();
+  if (override) return path.resolve(override);
+  if (scenarioFile) return path.resolve(path.dirname(scenarioFile), '..', 'environments');
+  return path.resolve(process.cwd(), 'environments');
+}
+
+export function loadSettings(environment: unknown, dir: string, env: Env = process.env): RunSettings {
+  if (environment === undefined || environment === null || environment === '') {
+    throw new ConfigError(`no environment chosen: add -e with one of ${ENVIRONMENTS.join(', ')} (e.g. npx artillery run -e local scenarios/embed.yml)`);
+  }
+  if (!isEnvironmentName(environment)) {
+    throw new ConfigError(`unknown environment "${String(environment)}": choose one of ${ENVIRONMENTS.join(', ')}`);
+  }
+  const file = path.join(dir, `${environment}.yml`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return settingsFrom(environment, raw, env, file);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function settingsFrom(environment: EnvironmentName, raw: unknown, env: Env, source: string): RunSettings {
+  const problems: string[] = [];
+  const doc = isRecord(raw) ? raw : {};
+  if (!isRecord(raw)) problems.push('the file must be a YAML mapping');
+
+  const str = (key: string): string | undefined => {
+    const v = doc[key];
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+  const baseUrl = checkUrl('BASE_URL', env.BASE_URL?.trim() || str('BASE_URL'), problems);
+  const widgetUrl = checkUrl('WIDGET_URL', env.WIDGET_URL?.trim() || str('WIDGET_URL'), problems);
+  const dialectRaw = env.LUNEO_DIALECT?.trim() || str('DIALECT');
+  if (!isDialect(dialectRaw)) problems.push(`DIALECT must be "seed" or "v1", got ${JSON.stringify(dialectRaw ?? null)}`);
+
+  const embed = section(doc, 'embed', ['iframeDelayMs', 'viewMs'], problems);
+  const render = section(doc, 'render', ['mix', 'thinkMs', 'poll', 'rateLimit'], problems);
+  unknownKeys(doc, '', TOP_LEVEL_KEYS, problems);
+  for (const key of ['guarded', 'sandbox'] as const) {
+    if (doc[key] !== undefined && typeof doc[key] !== 'boolean') problems.push(`${key} must be true or false, got ${JSON.stringify(doc[key])}`);
+  }
+  const settings: RunSettings = {
+    environment,
+    description: str('description') ?? environment,
+    baseUrl,
+    widgetUrl,
+    dialect: isDialect(dialectRaw) ? dialectRaw : 'seed',
+    guarded: doc.guarded === true,
+    sandbox: doc.sandbox === true,
+    embed: {
+      iframeDelayMs: range(embed.iframeDelayMs, { min: 0, max: 500 }, 'embed.iframeDelayMs', problems),
+      viewMs: range(embed.viewMs, { min: 1000, max: 3000 }, 'embed.viewMs', problems),
+    },
+    render: {
+      mix: mix(render.mix, problems),
+      thinkMs: range(render.thinkMs, { min: 1000, max: 4000 }, 'render.thinkMs', problems),
+      poll: numbers(render.poll, DEFAULT_BACKOFF, 'render.poll', problems),
+      rateLimit: numbers(render.rateLimit, DEFAULT_RATE_LIMIT_POLICY, 'render.rateLimit', problems),
+    },
+  };
+  problems.push(...validateBackoff(settings.render.poll).map((p) => `render.poll: ${p}`));
+  if (problems.length > 0) {
+    throw new ConfigError(`${source}:\n  - ${problems.join('\n  - ')}`);
+  }
+  return settings;
+}
+
+const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'embed', 'render'];
+
+/** A typo must not pass silently: `gaurded: true` would otherwise unguard production. */
+function unknownKeys(v: Record<string, unknown>, prefix: string, known: readonly string[], problems: string[]): void {
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) problems.push(`${prefix}unknown setting "${k}" (known: ${known.join(', ')})`);
+  }
+}
+
+function section(doc: Record<string, unknown>, key: string, known: readonly string[], problems: string[]): Record<string, unknown> {
+  const v = doc[key];
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) {
+    problems.push(`${key} must be a mapping`);
+    return {};
+  }
+  unknownKeys(v, `${key}: `, known, problems);
+  return v;
+}
+
+function checkUrl(name: string, value: string | undefined, problems: string[]): string {
+  if (!value) {
+    problems.push(`${name} is not set (set it in the environment file or as an environment variable)`);
+    return '';
+  }
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    problems.push(`${name} is not a URL: ${JSON.stringify(value)} (expected e.g. https://api.luneo.app)`);
+    return '';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`${name} must be http or https: ${value}`);
+  if (u.search || u.hash) problems.push(`${name} must not carry a query or fragment: ${value}`);
+  if (u.username || u.password) problems.push(`${name} must not carry credentials: put them in the environment variables instead`);
+  return value.replace(/\/+$/, '');
+}
+
+function range(v: unknown, dflt: Range, key: string, problems: string[]): Range {
+  if (v === undefined) return dflt;
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && x >= 0) && v[0] <= v[1]) {
+    return { min: v[0], max: v[1] };
+  }
+  problems.push(`${key} must be [min, max] in milliseconds with 0 <= min <= max`);
+  return dflt;
+}
+
+function mix(v: unknown, problems: string[]): Record<RenderType, number> {
+  const dflt: Record<RenderType, number> = { '2d': 60, '3d': 30, ar: 10 };
+  if (v === undefined) return dflt;
+  if (!isRecord(v)) {
+    problems.push('render.mix must map render types (2d, 3d, ar) to weights');
+    return dflt;
+  }
+  const out: Record<RenderType, number> = { '2d': 0, '3d': 0, ar: 0 };
+  for (const [k, w] of Object.entries(v)) {
+    if (!(RENDER_TYPES as readonly string[]).includes(k)) problems.push(`render.mix: unknown render type "${k}" (use 2d, 3d, ar)`);
+    else if (typeof w !== 'number' || w < 0) problems.push(`render.mix.${k} must be a weight >= 0`);
+    else out[k as RenderType] = w;
+  }
+  if (Object.values(out).every((w) => w === 0)) problems.push('render.mix needs at least one weight above 0');
+  return out;
+}
+
+function numbers<T extends object>(v: unknown, dflt: T, key: string, problems: string[]): T {
+  if (v === undefined) return dflt;
+  if (!isRecord(v)) {
+    problems.push(`${key} must be a mapping`);
+    return dflt;
+  }
+  const out: Record<string, number> = { ...(dflt as Record<string, number>) };
+  for (const [k, val] of Object.entries(v)) {
+    if (!(k in dflt)) problems.push(`${key}: unknown setting "${k}" (known: ${Object.keys(dflt).join(', ')})`);
+    else if (typeof val !== 'number' || !Number.isFinite(val)) problems.push(`${key}.${k} must be a number`);
+    else out[k] = val;
+  }
+  return out as T;
+}

@@ -1,0 +1,216 @@
+/**
+ * Collects a run as the luneo plugin sees it in Artillery's main thread,
+ * and at the end writes the results file, prints the verdict and returns
+ * the exit code. The file keeps Artillery's own `-o` shape (aggregate,
+ * intermediate) and adds a `luneo` section with the verdict, the
+ * generator's health and the concurrency reached.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { evaluate, splitCheck } from '../verdict/check-values.ts';
+import { redact, secretsFromEnv } from '../api/credentials.ts';
+import { readRunInfo, type RunInfo } from './info.ts';
+import {
+  type Check,
+  concurrencySeries,
+  type ConcurrencyPoint,
+  type GeneratorHealth,
+  generatorHealth,
+  type PeriodReport,
+  type PhaseRecord,
+  type Verdict,
+  verdict,
+} from '../verdict/summary.ts';
+
+export const RESULT_FILES: Record<string, string> = {
+  embed: 'load-test-results.json',
+  render: 'worker-load-test-results.json',
+};
+
+export function resultsDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return path.resolve(env.LUNEO_RESULTS_DIR?.trim() || 'results');
+}
+
+export function resultsFile(scenario: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return path.join(resultsDir(env), RESULT_FILES[scenario] ?? `${scenario}-load-test-results.json`);
+}
+
+export interface CheckRow extends Check {
+  limit?: number;
+  op?: string;
+  measured?: number;
+}
+
+/** One sample of the platform's own Prometheus metrics (dialect v1's /api/v1/metrics), taken during the run. */
+export interface PlatformSample {
+  /** epoch ms */
+  at: number;
+  /** bullmq_queue_jobs_total{state="waiting"} summed over queues */
+  queueWaiting?: number;
+  queueActive?: number;
+  /** bullmq_queue_oldest_waiting_seconds, max over queues */
+  oldestWaitingSec?: number;
+  /** luneo_embed_handshakes_total */
+  handshakes?: number;
+  /** luneo_embed_handshake_failures_total, summed over reasons */
+  handshakeFailures?: number;
+}
+
+export interface LuneoSection {
+  scenario: string;
+  run?: RunInfo;
+  verdict: Verdict;
+  checks: CheckRow[];
+  generator: GeneratorHealth;
+  concurrency: ConcurrencyPoint[];
+  /** highest mean concurrency over a 10-second period, all workers */
+  peakUsers: number;
+  /** most users alive at once on one worker */
+  peakUsersSampled: number;
+  peakRendersInFlight?: number;
+  /** the platform's own metrics sampled during the run, when the target exposes them */
+  platformMetrics?: PlatformSample[];
+}
+
+export interface ResultsFile {
+  aggregate: PeriodReport;
+  intermediate: PeriodReport[];
+  luneo: LuneoSection;
+}
+
+export interface RunRecorder {
+  onStats(s: unknown): void;
+  onPhase(p: unknown): void;
+  onDone(s: unknown): void;
+  onChecks(c: unknown): void;
+  readonly scenario: string;
+  readonly phases: PhaseRecord[];
+  readonly intermediate: PeriodReport[];
+  aggregate?: PeriodReport;
+  checks: Check[];
+  platformMetrics: PlatformSample[];
+}
+
+function toReport(s: unknown): PeriodReport {
+  const r = (s ?? {}) as Partial<PeriodReport> & Record<string, unknown>;
+  const out: PeriodReport = { counters: { ...(r.counters ?? {}) }, rates: { ...(r.rates ?? {}) }, summaries: { ...(r.summaries ?? {}) } };
+  if (r.period !== undefined) out.period = r.period;
+  if (typeof r.firstMetricAt === 'number') out.firstMetricAt = r.firstMetricAt;
+  if (typeof r.lastMetricAt === 'number') out.lastMetricAt = r.lastMetricAt;
+  return out;
+}
+
+export function createRecorder(opts: { scenario: string; phases: readonly unknown[] }): RunRecorder {
+  const phases: PhaseRecord[] = opts.phases.map((p, index) => ({ ...(p as Omit<PhaseRecord, 'index'>), index }));
+  const rec: RunRecorder = {
+    scenario: opts.scenario,
+    phases,
+    intermediate: [],
+    checks: [],
+    platformMetrics: [],
+    onStats(s) {
+      rec.intermediate.push(toReport(s));
+    },
+    onPhase(p) {
+      const ph = p as PhaseRecord;
+      const target = phases[ph.index];
+      if (!target) return;
+      if (typeof ph.startTime === 'number') target.startTime = ph.startTime;
+      if (typeof ph.endTime === 'number') target.endTime = ph.endTime;
+    },
+    onDone(s) {
+      rec.aggregate = toReport(s);
+    },
+    onChecks(c) {
+      const list = Array.isArray(c) ? (c as { original?: string; result?: unknown; strict?: boolean }[]) : [];
+      rec.checks = list.map((x) => ({ expression: String(x.original ?? ''), passed: x.result === 1 || x.result === true, strict: x.strict !== false }));
+    },
+  };
+  return rec;
+}
+
+export function summarize(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): ResultsFile {
+  const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
+  const health = generatorHealth(rec.phases, aggregate, rec.intermediate);
+  const accept = ['1', 'true', 'yes'].includes((env.LUNEO_ACCEPT_OVERLOAD ?? '').toLowerCase());
+  const checks: CheckRow[] = rec.checks.map((c) => {
+    const parts = splitCheck(c.expression);
+    if (!parts) return c;
+    const measured = evaluate(parts.left, aggregate);
+    return measured === undefined ? { ...c, limit: parts.limit, op: parts.op } : { ...c, limit: parts.limit, op: parts.op, measured };
+  });
+  const concurrency = concurrencySeries(rec.intermediate);
+  const luneo: LuneoSection = {
+    scenario: rec.scenario,
+    verdict: verdict(rec.checks, health, accept),
+    checks,
+    generator: health,
+    concurrency,
+    peakUsers: concurrency.reduce((m, p) => Math.max(m, p.users), 0),
+    peakUsersSampled: concurrency.reduce((m, p) => Math.max(m, p.usersMax ?? 0), 0),
+  };
+  const run = readRunInfo();
+  if (run) luneo.run = run;
+  if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
+  if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
+    luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
+  }
+  return { aggregate, intermediate: rec.intermediate, luneo };
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined) return '–';
+  if (Math.abs(n) < 10 && !Number.isInteger(n)) return n.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+export function verdictText(r: ResultsFile): string {
+  const l = r.luneo;
+  const head = l.verdict.passed ? 'PASS' : l.verdict.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
+  const run = l.run ? `${l.run.scenario}, ${l.run.environment}, dialect ${l.run.dialect}, profile ${l.run.profile}` : l.scenario;
+  const width = Math.max(20, ...l.checks.map((c) => (splitCheck(c.expression)?.left ?? c.expression).length));
+  const lines = [`\nVerdict: ${head}  (${run})`, `  ${'check'.padEnd(width)}  ${'limit'.padStart(10)}  ${'measured'.padStart(10)}  result`];
+  for (const c of l.checks) {
+    const left = splitCheck(c.expression)?.left ?? c.expression;
+    lines.push(`  ${left.padEnd(width)}  ${`${c.op ?? ''} ${fmt(c.limit)}`.padStart(10)}  ${fmt(c.measured).padStart(10)}  ${c.passed ? 'ok' : 'FAIL'}`);
+  }
+  const g = l.generator;
+  lines.push(
+    `  generator: ${g.overloaded ? 'OVERLOADED' : 'kept its schedule'} (users ${g.createdUsers}/${g.plannedUsers} planned` +
+      `${g.eventLoopDelayP99Ms !== undefined ? `, loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(0)} ms` : ''}` +
+      `${g.busyShare !== undefined ? `, busy ${(g.busyShare * 100).toFixed(0)} %` : ''})`,
+  );
+  const who = l.scenario === 'render' ? 'renderers' : 'visitors';
+  lines.push(
+    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (one worker's samples), ${l.peakUsers} on average over the busiest 10 s` +
+      `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,
+  );
+  for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
+  return lines.join('\n');
+}
+
+/** Writes the results file (and report), prints the verdict; returns the exit code. */
+export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  const results = summarize(rec, env);
+  const secrets = secretsFromEnv(env);
+  const file = resultsFile(rec.scenario, env);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, redact(JSON.stringify(results, null, 2), secrets));
+    console.log(verdictText(results));
+    console.log(`  results: ${path.relative(process.cwd(), file) || file}`);
+  } catch (err) {
+    console.error(`luneo-load-tests: could not write ${file}: ${(err as Error).message}`);
+    return results.luneo.verdict.exitCode;
+  }
+  // The report is for people: when it cannot be written (or its module not loaded) the verdict and exit code stand.
+  try {
+    const { shownPath, writeReports } = await import('../report/index.ts');
+    const report = writeReports(results, file, { env });
+    console.log(`  report: ${shownPath(report.html)}`);
+    console.log(`  summary: ${shownPath(report.markdown)}`);
+  } catch (err) {
+    console.error(`luneo-load-tests: could not write the report for ${file}: ${redact(err instanceof Error ? err.message : String(err), secrets).replace(/\s+/g, ' ')}`);
+  }
+  return results.luneo.verdict.exitCode;
+}

@@ -1,0 +1,149 @@
+/**
+ * What every virtual user of a worker shares, and the request accounting
+ * both scenarios use. Module state lives per worker thread (Artillery runs
+ * one copy of the processor per worker), which is the scope a rate-limit
+ * gate and a login session need.
+ */
+import { performance } from 'node:perf_hooks';
+import type { HttpResponse, VUContext, VUEvents } from 'artillery';
+import { AuthSession, type SessionState } from '../api/auth-session.ts';
+import { runtimeCredentials } from '../api/credentials.ts';
+import type { RunSettings } from './environments.ts';
+import { decodeStages } from '../load/stages-codec.ts';
+import { departureTime, type Stage } from '../load/model.ts';
+import { METRICS } from '../metric-names.ts';
+import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
+import { type RateLimitPolicy, retryDelayMs } from '../api/retry-after.ts';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const gate = new RateLimitGate();
+
+/** Vars the `before` hook hands to every virtual user (see processors/*.ts). */
+export interface RunVars {
+  luneoBaseUrl: string;
+  luneoWidgetUrl: string;
+  luneoDialect: 'seed' | 'v1';
+  /** epoch ms at which the before hook finished: the profile's time zero */
+  luneoEpochMs: number;
+  luneoStages: string;
+  /** JSON of RunSettings sections the VUs need */
+  luneoSettings: string;
+  /** v1 session handed over by the before hook (never written to results) */
+  luneoSession?: SessionState;
+}
+
+export function runVars(context: VUContext): RunVars {
+  return context.vars as unknown as RunVars;
+}
+
+let settingsCache: { text: string; settings: VuSettings } | undefined;
+
+export type VuSettings = Pick<RunSettings, 'embed' | 'render'>;
+
+/** The environment's settings, parsed once per worker and shared by its users (memory per user matters at 10,000). */
+export function settingsFor(vars: RunVars): VuSettings {
+  if (settingsCache?.text !== vars.luneoSettings) settingsCache = { text: vars.luneoSettings, settings: JSON.parse(vars.luneoSettings) as VuSettings };
+  return settingsCache.settings;
+}
+
+let stagesCache: { text: string; stages: Stage[] } | undefined;
+
+function stagesOf(vars: RunVars): Stage[] {
+  if (stagesCache?.text !== vars.luneoStages) stagesCache = { text: vars.luneoStages, stages: decodeStages(vars.luneoStages) };
+  return stagesCache.stages;
+}
+
+/** Epoch ms at which this user leaves, by the profile's LIFO departure rule. */
+export function departureAt(vars: RunVars, nowMs: number = Date.now()): number {
+  const arrivedAt = Math.max(0, (nowMs - vars.luneoEpochMs) / 1000);
+  return vars.luneoEpochMs + departureTime(stagesOf(vars), arrivedAt) * 1000;
+}
+
+let session: AuthSession | undefined;
+
+/** The worker's v1 session, created from the before hook's login on first use. */
+export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
+  if (!session) {
+    const { email, password } = runtimeCredentials();
+    session = new AuthSession(
+      {
+        baseUrl: vars.luneoBaseUrl,
+        email,
+        password,
+        // Logins and refreshes go to the same host as the load: they wait at the same gate.
+        beforeRequest: () => gate.pass(hostOf(vars.luneoBaseUrl), sleep),
+        onRateLimited: (delayMs) => gate.close(hostOf(vars.luneoBaseUrl), delayMs),
+        onEvent: (e) => {
+          const name = { login: METRICS.auth.logins, refresh: METRICS.auth.refreshes, relogin: METRICS.auth.reloginsAfter401, failure: METRICS.auth.failures }[e];
+          events.emit('counter', name, 1);
+        },
+      },
+      vars.luneoSession,
+    );
+  }
+  return session;
+}
+
+/**
+ * beforeRequest for every request: wait while the host rate-limits us, then
+ * start the clock. Hooks run before Artillery templates the URL, so the
+ * processor sets the URL it built itself.
+ */
+export async function passGate(req: Record<string, unknown>, context: VUContext, url: string): Promise<void> {
+  req.url = url;
+  await gate.pass(hostOf(url), sleep);
+  context.vars.luneoRequestStartedAt = performance.now();
+}
+
+export function headerOf(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Full response time: got's own timings when present, else our clock. */
+export function responseTimeMs(res: HttpResponse, context: VUContext): number {
+  const total = (res.timings as { phases?: { total?: number } } | undefined)?.phases?.total;
+  if (typeof total === 'number' && Number.isFinite(total)) return total;
+  const started = context.vars.luneoRequestStartedAt;
+  return typeof started === 'number' ? performance.now() - started : 0;
+}
+
+export type RequestVerdict = 'ok' | 'rate_limited' | 'failed';
+
+/**
+ * Count one response under the package-wide request metrics. A 429 is not a
+ * failure of the system under test: it closes the gate for the host for as
+ * long as Retry-After asks.
+ */
+export function accountResponse(
+  req: Record<string, unknown>,
+  res: HttpResponse,
+  context: VUContext,
+  events: VUEvents,
+  policy: RateLimitPolicy,
+): { verdict: RequestVerdict; ms: number; retryAfterMs?: number } {
+  const ms = responseTimeMs(res, context);
+  const status = res.statusCode ?? 0;
+  events.emit('counter', METRICS.requests.sent, 1);
+  events.emit('histogram', METRICS.requests.allMs, ms);
+  if (status === 429) {
+    const retryAfterMs = retryDelayMs(headerOf(res, 'retry-after'), policy);
+    gate.close(hostOf(typeof req.url === 'string' ? req.url : ''), retryAfterMs);
+    events.emit('counter', METRICS.requests.rateLimited, 1);
+    return { verdict: 'rate_limited', ms, retryAfterMs };
+  }
+  if (status < 200 || status >= 400) {
+    events.emit('counter', METRICS.requests.failed, 1);
+    return { verdict: 'failed', ms };
+  }
+  return { verdict: 'ok', ms };
+}
+
+export function zeroCounters(events: VUEvents, names: readonly string[]): void {
+  for (const n of names) events.emit('counter', n, 0);
+}
+
+export function randomIn(r: { min: number; max: number }, random: () => number = Math.random): number {
+  return Math.round(r.min + (r.max - r.min) * random());
+}

@@ -1,0 +1,16 @@
+/**
+ * The exit codes of every command the package runs, in one place: a CI job
+ * tells an SLO failure from a refused run or an invalid one by the code.
+ */
+export const EXIT = {
+  /** every check passed and the run was valid */
+  pass: 0,
+  /** a service-level threshold failed: the target is too slow or fails too often */
+  slo_failed: 1,
+  /** refused before any load: bad input, a missing secret, an unreachable target, a usage error */
+  config: 2,
+  /** the run happened but its numbers do not measure the target (generator overloaded) */
+  generator_overloaded: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
