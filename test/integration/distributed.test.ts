@@ -288,7 +288,7 @@ describe('the bundle Artillery ships to each distributed worker', () => {
         assert.equal(typeof plugin.Plugin, 'function', 'the plugin exports Plugin');
 
         // The before hook reads environments/ next to scenarios/ in the bundle.
-        const environments = (await import(pathToFileURL(path.join(dir, 'src', 'environments.ts')).href)) as typeof import('../../src/run/environments.ts');
+        const environments = (await import(pathToFileURL(path.join(dir, 'src', 'run', 'environments.ts')).href)) as typeof import('../../src/run/environments.ts');
         for (const environment of DISTRIBUTED_ENVIRONMENTS) {
           const settings = environments.loadSettings(environment, environments.environmentsDir(path.join(dir, 'scenarios', `${scenario}.yml`), {}), {});
           assert.equal(new URL(settings.baseUrl).hostname, HOSTS[environment]);
