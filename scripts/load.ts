@@ -15,9 +15,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { redact, secretsFromEnv } from '../src/api/credentials.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
-import { peakConcurrency, phasesFor, plannedArrivals, scaleStages, type Stage } from '../src/load/model.ts';
+import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages, type Stage } from '../src/load/model.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
 import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run/setup.ts';
+import { describeStages, parseStages, StageSyntaxError, vusStages } from '../src/load/cli-stages.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
 import { overridesFor, ROOT } from './artillery-run.ts';
 
@@ -36,6 +37,10 @@ const FORWARDED_VARIABLES = ['BASE_URL', 'WIDGET_URL', 'LUNEO_DIALECT', CONFIRM_
 
 export const USAGE = `usage: npm run load -- --scenario ${SCENARIOS.join('|')} --env ${ENVIRONMENTS.join('|')} [options] [-- extra artillery args]
   --profile ENV        use that environment's profile instead of --env's own (e.g. --env staging --profile ci)
+  --stage D:N          a load shape instead of a profile, repeated: ramp to N concurrent users over D
+                       (durations in s, m, h: --stage 2m:1000 --stage 5m:5000 --stage 5m:10000)
+  --vus N --duration D N users for D, reached by a short ramp-up first stage (a tenth of D, >= 1 s,
+                       <= 40 arrivals/s), which the start-up notes state
   --platform P         ${PLATFORMS.join('|')} (default local; npm run fargate / npm run lambda set it)
   --count N            fargate/lambda: number of workers; required there, and the load is divided by it
   --workers N          local: this machine is one of N generators started by hand; divides the load by N
@@ -140,11 +145,40 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/**
+ * The profile the command line asks for, if any: `--stage` (repeated) or
+ * `--vus` with `--duration`, never together and never with --profile.
+ */
+function loadShape(stageValues: readonly string[] | undefined, vus: string | undefined, duration: string | undefined, hasProfile: boolean): Profile | undefined {
+  const given = [stageValues?.length ? '--stage' : '', vus !== undefined || duration !== undefined ? '--vus/--duration' : '', hasProfile ? '--profile' : ''].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} both set the load: choose one`);
+  if ((vus === undefined) !== (duration === undefined)) throw new UsageError('--vus and --duration go together (e.g. --vus 1000 --duration 2m)');
+  try {
+    if (stageValues?.length) {
+      const stages = parseStages(stageValues);
+      return { name: 'cli-stages', description: `stages from the command line: ${describeStages(stages)} (duration:users)`, stages };
+    }
+    if (vus !== undefined && duration !== undefined) {
+      const stages = vusStages(vus, duration);
+      const [ramp, hold] = stages as [Stage, Stage];
+      return {
+        name: `cli-vus-${ramp.target}`,
+        description: `--vus ${vus} --duration ${duration}: ramp-up 0→${fmt(ramp.target)} over ${ramp.duration} s, then ${fmt(hold.target)} held for ${hold.duration} s`,
+        stages,
+      };
+    }
+  } catch (err) {
+    if (err instanceof StageSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  return undefined;
+}
+
 export function planLoad(argv: readonly string[], env: Env = process.env): LoadPlan {
   const split = argv.indexOf('--');
   const own = split === -1 ? argv : argv.slice(0, split);
   const extra = split === -1 ? [] : argv.slice(split + 1);
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     const parsed = parseArgs({
       args: [...own],
@@ -155,6 +189,9 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
         scenario: { type: 'string' },
         env: { type: 'string' },
         profile: { type: 'string' },
+        stage: { type: 'string', multiple: true },
+        vus: { type: 'string' },
+        duration: { type: 'string' },
         workers: { type: 'string' },
         platform: { type: 'string' },
         count: { type: 'string' },
@@ -169,7 +206,7 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     // parseArgs keeps the last of repeated options: `npm run fargate -- --platform lambda` must not quietly become lambda.
     const seen = new Map<string, string | undefined>();
     for (const t of parsed.tokens) {
-      if (t.kind !== 'option') continue;
+      if (t.kind !== 'option' || t.name === 'stage') continue;
       if (seen.has(t.name) && seen.get(t.name) !== t.value) throw new UsageError(`--${t.name} is given twice (${seen.get(t.name) ?? 'set'} and ${t.value ?? 'set'})`);
       seen.set(t.name, t.value);
     }
@@ -189,6 +226,7 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
   if (!isEnvironmentName(rawEnv)) throw new UsageError(`unknown --env "${rawEnv}": choose one of ${ENVIRONMENTS.join(', ')}`);
   const environment = rawEnv;
   const profileEnv = oneOf('profile', str('profile'), ENVIRONMENTS);
+  const shape = loadShape(values.stage as string[] | undefined, str('vus'), str('duration'), profileEnv !== undefined);
   const platform = oneOf('platform', str('platform'), PLATFORMS) ?? 'local';
   const count = positiveInt('count', str('count'));
   const workers = positiveInt('workers', str('workers'));
@@ -257,7 +295,7 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     throw new UsageError(`--env ${environment} targets ${settings.baseUrl} on this machine, which ${platform} workers cannot reach: choose ci, staging or prod`);
   }
 
-  const profile = PROFILES[scenario][profileEnv ?? environment];
+  const profile = shape ?? PROFILES[scenario][profileEnv ?? environment];
   const stages = profile.stages;
   const divisor = distributed ? (count as number) : (workers ?? 1);
   try {
@@ -275,6 +313,7 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     `${scenario} on ${environment} (${settings.baseUrl}, dialect ${settings.dialect}), profile ${profile.name}${profileEnv ? ` (from ${profileEnv})` : ''}: ` +
       `peak ${fmt(peakConcurrency(stages))} concurrent ${who}, platform ${platform}`,
   );
+  if (shape) notes.push(shape.description);
   if (divisor > 1) {
     if (plannedArrivals(phasesFor(stages, divisor)) === 0) {
       throw new UsageError(
@@ -330,7 +369,7 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     const unforwarded = FORWARDED_VARIABLES.filter((n) => env[n]?.trim() && !(dotenv !== undefined && dotenvNames(path.resolve(dotenv)).has(n)));
     if (unforwarded.length) warnings.push(`${unforwarded.join(', ')} set here do not reach Lambda workers: put them in the --dotenv file`);
   }
-  if (profileEnv !== undefined || divisor > 1) {
+  if (profileEnv !== undefined || shape !== undefined || divisor > 1) {
     args.push('--overrides', overridesFor(stages, divisor > 1 ? `${profile.name}/${divisor}` : profile.name, divisor));
   }
   if (record) {

@@ -25,17 +25,22 @@ import {
 import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sampler.ts';
 import { readRunInfo, type RunInfo } from '../../src/run/info.ts';
 import { finishRun, type RunRecorder, createRecorder } from '../../src/run/recorder.ts';
+import type { RawPeriod } from '../../src/run/kill-switch.ts';
+import { RunWatch } from '../../src/run/run-watch.ts';
 
 interface ArtilleryGlobal {
   ext(e: { ext: 'beforeExit'; method: (event: { report?: unknown }) => Promise<void> }): void;
   globalEvents: { on(name: string, fn: (...args: unknown[]) => void): void };
   suggestedExitCode?: number;
   log(msg: string): void;
+  /** run.ts's graceful shutdown (beforeExit handlers, workers stopped, exit) */
+  shutdown?: (opts: { earlyStop: boolean; exitCode: number }) => Promise<void> | void;
 }
 
 interface ScriptLike {
   config: { phases?: unknown[]; plugins?: { luneo?: { scenario?: string } } & Record<string, unknown> } & Record<string, unknown>;
   _environment?: string;
+  _scriptPath?: string;
 }
 
 interface PluginEvents {
@@ -195,6 +200,17 @@ export class Plugin {
       if (run?.dialect === 'v1') this.#sampler = startSampler(run, recorder);
     });
     events.on('phaseCompleted', (p) => recorder.onPhase(p));
+    // Status line and kill switch: their own listeners, beside the recorder's.
+    const watch = new RunWatch({
+      scenario: recorder.scenario,
+      scriptPath: script._scriptPath,
+      ensure: script.config.ensure,
+      log: (line) => console.log(`${prefix} ${line}`),
+      // Looked up when needed: run.ts installs its graceful shutdown after the plugins are built.
+      shutdown: (o) => void artillery.shutdown?.(o),
+    });
+    events.on('phaseStarted', () => watch.start());
+    events.on('stats', (s) => watch.onStats(s as RawPeriod));
     events.on('done', (s) => recorder.onDone(s));
     artillery.globalEvents.on('checks', (checks) => recorder.onChecks(checks));
     artillery.ext({
@@ -204,9 +220,10 @@ export class Plugin {
         await new Promise((resolve) => setImmediate(resolve));
         // A last sample so the platform's series covers the end of the load.
         await this.#sampler?.stop(true);
+        await watch.beforeFinish(recorder);
         const exitCode = await finishRun(recorder);
         if (exitCode !== 0 && (artillery.suggestedExitCode ?? 0) === 0) artillery.suggestedExitCode = exitCode;
-        if (exitCode === EXIT.generator_overloaded) artillery.suggestedExitCode = exitCode;
+        if (exitCode === EXIT.generator_overloaded || exitCode === EXIT.aborted) artillery.suggestedExitCode = exitCode;
       },
     });
   }

@@ -12,6 +12,7 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, validateBackoff } from '../api/bac
 import { type Dialect, isDialect, RENDER_TYPES, type RenderType } from '../api/dialect.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
+import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
 
 export interface Range {
   min: number;
@@ -35,6 +36,8 @@ export interface RunSettings {
     poll: BackoffPolicy;
     rateLimit: RateLimitPolicy;
   };
+  /** the kill switch's limits (src/verdict/abort.ts) */
+  abort: AbortSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -114,6 +117,7 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
       poll: numbers(render.poll, DEFAULT_BACKOFF, 'render.poll', problems),
       rateLimit: numbers(render.rateLimit, DEFAULT_RATE_LIMIT_POLICY, 'render.rateLimit', problems),
     },
+    abort: abortSettingsFrom(doc.abort, problems),
   };
   problems.push(...validateBackoff(settings.render.poll).map((p) => `render.poll: ${p}`));
   if (problems.length > 0) {
@@ -122,7 +126,7 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
   return settings;
 }
 
-const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'embed', 'render'];
+const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'embed', 'render', 'abort'];
 
 /** A typo must not pass silently: `gaurded: true` would otherwise unguard production. */
 function unknownKeys(v: Record<string, unknown>, prefix: string, known: readonly string[], problems: string[]): void {

@@ -166,7 +166,7 @@ function fmt(n: number | undefined): string {
 
 export function verdictText(r: ResultsFile): string {
   const l = r.luneo;
-  const head = l.verdict.passed ? 'PASS' : l.verdict.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
+  const head = l.verdict.passed ? 'PASS' : l.verdict.kind === 'aborted' ? 'ABORTED' : l.verdict.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
   const run = l.run ? `${l.run.scenario}, ${l.run.environment}, dialect ${l.run.dialect}, profile ${l.run.profile}` : l.scenario;
   const width = Math.max(20, ...l.checks.map((c) => (splitCheck(c.expression)?.left ?? c.expression).length));
   const lines = [`\nVerdict: ${head}  (${run})`, `  ${'check'.padEnd(width)}  ${'limit'.padStart(10)}  ${'measured'.padStart(10)}  result`];

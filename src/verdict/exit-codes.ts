@@ -11,6 +11,8 @@ export const EXIT = {
   config: 2,
   /** the run happened but its numbers do not measure the target (generator overloaded) */
   generator_overloaded: 3,
+  /** the kill switch stopped the run (abort limits breached: see the verdict's reason); results and reports are still written */
+  aborted: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

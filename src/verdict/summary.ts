@@ -7,6 +7,7 @@
 import { plannedArrivals } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
 import { EXIT } from './exit-codes.ts';
+import { abortReason, type AbortRecord, abortRecord } from './abort.ts';
 
 export interface Summary {
   min: number;
@@ -170,7 +171,7 @@ export function generatorHealth(
   return health;
 }
 
-export type VerdictKind = 'pass' | 'slo_failed' | 'generator_overloaded';
+export type VerdictKind = 'pass' | 'slo_failed' | 'generator_overloaded' | 'aborted';
 
 export interface Verdict {
   kind: VerdictKind;
@@ -178,9 +179,19 @@ export interface Verdict {
   reasons: string[];
   /** exit code the run should end with */
   exitCode: number;
+  /** set when the kill switch stopped the run (kind 'aborted') */
+  abort?: AbortRecord;
 }
 
 export function verdict(checks: readonly Check[], health: GeneratorHealth, acceptOverload: boolean): Verdict {
+  const judged = judge(checks, health, acceptOverload);
+  // The kill switch (abort.ts) outranks every other outcome: the run did not go the distance.
+  const abort = abortRecord();
+  if (!abort) return judged;
+  return { kind: 'aborted', passed: false, reasons: [abortReason(abort), ...judged.reasons], exitCode: EXIT.aborted, abort };
+}
+
+function judge(checks: readonly Check[], health: GeneratorHealth, acceptOverload: boolean): Verdict {
   const failed = checks.filter((c) => !c.passed && c.strict);
   const reasons: string[] = [];
   if (health.overloaded) {

@@ -1,0 +1,100 @@
+/**
+ * What the operator sees and can rely on while a run goes, in Artillery's
+ * main thread: the 10-second status line and the kill switch, both fed by
+ * the periods Artillery reports. The plugin only wires this up.
+ */
+import { decodeStages } from '../load/stages-codec.ts';
+import type { Stage } from '../load/model.ts';
+import { STEP_METRICS } from '../report/charts.ts';
+import { METRICS } from '../metric-names.ts';
+import { abortEnabled, NO_ABORT_VARIABLE, p95Slos } from '../verdict/abort.ts';
+import { ConfigError, environmentsDir, loadSettings } from './environments.ts';
+import { readRunInfo, type RunInfo } from './info.ts';
+import { completeAbortedRun, KillSwitch, type KillSwitchOptions, type RawPeriod } from './kill-switch.ts';
+import { statusLine } from './status-line.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface RunWatchOptions {
+  scenario: string;
+  /** the scenario file, to find environments/ as the before hook does */
+  scriptPath: string | undefined;
+  ensure: unknown;
+  log: (line: string) => void;
+  shutdown: KillSwitchOptions['shutdown'] | undefined;
+  env?: Env;
+}
+
+export class RunWatch {
+  readonly #o: RunWatchOptions;
+  #run: RunInfo | undefined;
+  #stages: Stage[] | undefined;
+  #killSwitch: KillSwitch | undefined;
+  #started = false;
+
+  constructor(o: RunWatchOptions) {
+    this.#o = o;
+  }
+
+  get killSwitch(): KillSwitch | undefined {
+    return this.#killSwitch;
+  }
+
+  /** At the first phase: the before hook has run, so the environment and the profile are known. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const env = this.#o.env ?? process.env;
+    this.#run = readRunInfo();
+    if (!this.#run) return;
+    try {
+      this.#stages = decodeStages(this.#run.stages);
+    } catch {
+      this.#stages = undefined;
+    }
+    let settings;
+    try {
+      settings = loadSettings(this.#run.environment, environmentsDir(this.#o.scriptPath, env), env);
+    } catch (err) {
+      // The before hook read the same file a moment ago; should it have gone since, the run goes on without the switch.
+      this.#o.log(`kill switch off: ${err instanceof ConfigError ? err.message.split('\n')[0] : String(err)}`);
+      return;
+    }
+    const limits = settings.abort;
+    if (!abortEnabled(settings, env)) {
+      const why = env[NO_ABORT_VARIABLE]?.trim() ? `${NO_ABORT_VARIABLE} is set` : `not enabled for ${settings.environment} (abort.enabled in its environment file)`;
+      this.#o.log(`kill switch off: ${why}`);
+      return;
+    }
+    if (!this.#o.shutdown) {
+      this.#o.log('kill switch off: this Artillery has no graceful shutdown to call');
+      return;
+    }
+    this.#killSwitch = new KillSwitch({
+      limits,
+      ensure: this.#o.ensure,
+      epochMs: () => this.#run?.epochMs,
+      shutdown: this.#o.shutdown,
+      log: this.#o.log,
+    });
+    const slos = p95Slos(this.#o.ensure).size;
+    this.#o.log(
+      `kill switch on: the run stops when the error rate is above ${limits.errorRate * 100} %` +
+        `${slos > 0 ? ` or a step's p95 is above ${limits.p95OverSlo} × its SLO` : ''} for ${limits.periods} periods of 10 s in a row (${NO_ABORT_VARIABLE}=1 switches it off)`,
+    );
+  }
+
+  onStats(p: RawPeriod): void {
+    const steps = [...(STEP_METRICS[this.#o.scenario] ?? []).map((s) => s.metric), METRICS.requests.allMs];
+    const input: Parameters<typeof statusLine>[0] = { period: p, now: Date.now(), steps };
+    if (this.#run) input.epochMs = this.#run.epochMs;
+    if (this.#stages) input.stages = this.#stages;
+    this.#o.log(`status ${statusLine(input)}`);
+    this.#killSwitch?.onStats(p);
+  }
+
+  /** Before the results are written: an aborted run gets its aggregate, checks and phases as far as it went. */
+  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1]): Promise<void> {
+    if (this.#killSwitch) await completeAbortedRun(this.#killSwitch, rec);
+  }
+}
