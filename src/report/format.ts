@@ -51,12 +51,13 @@ export function displayUrl(url: string): string {
   }
 }
 
-export type VerdictLabel = 'PASS' | 'FAIL' | 'INVALID (generator overloaded)' | 'NO VERDICT';
+export type VerdictLabel = 'PASS' | 'FAIL' | 'INVALID (generator overloaded)' | 'ABORTED' | 'NO VERDICT';
 
 export function verdictLabel(r: ResultsFile, derived: boolean): VerdictLabel {
   if (derived) return 'NO VERDICT';
   const v = r.luneo.verdict;
   if (v.passed) return 'PASS';
+  if (v.kind === 'aborted') return 'ABORTED';
   return v.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
 }
 

@@ -14,6 +14,7 @@ import { displayUrl, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtSeconds, fmtT
 import { PAGE_SCRIPT } from './page-script.ts';
 import { checkLines, topCounters, who } from './summary.ts';
 import { GENERATOR_LIMITS } from '../verdict/summary.ts';
+import { type Comparison, comparisonHtml } from './baseline-view.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -46,12 +47,14 @@ export interface HtmlInput {
   source: string;
   /** why some parts are missing (an Artillery output file without the luneo section) */
   notes: string[];
+  /** against a baseline run, when one was given */
+  comparison?: Comparison;
 }
 
 const e = escapeHtml;
 
 function verdictClass(v: VerdictLabel): string {
-  return v === 'PASS' ? 'pass' : v === 'FAIL' ? 'fail' : v === 'NO VERDICT' ? 'none' : 'invalid';
+  return v === 'PASS' ? 'pass' : v === 'FAIL' || v === 'ABORTED' ? 'fail' : v === 'NO VERDICT' ? 'none' : 'invalid';
 }
 
 function header(i: HtmlInput): string {
@@ -212,7 +215,8 @@ th, td { padding: 8px 12px; text-align: left; border-bottom: 1px solid var(--lin
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); background: #fafbfc; }
 tr:last-child td { border-bottom: 0; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.check.fail td { background: var(--fail-bg); } tr.check.warn td { background: var(--invalid-bg); }
+tr.check.fail td { background: var(--fail-bg); } td.worse { color: var(--fail); font-weight: 600; }
+#baseline h3 { margin: 14px 0 6px; } #baseline .sub { color: var(--muted); margin: 0 0 8px; } tr.check.warn td { background: var(--invalid-bg); }
 .badge { display: inline-block; padding: 1px 10px; border-radius: 999px; font-size: 12px; font-weight: 700; text-transform: none; letter-spacing: 0; }
 .badge.pass { background: var(--pass-bg); color: var(--pass); } .badge.fail { background: var(--fail); color: #fff; } .badge.warn { background: var(--invalid-bg); color: var(--invalid); }
 .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(220px, 100%), 1fr)); gap: 12px; margin-bottom: 12px; }
@@ -258,6 +262,7 @@ export function renderHtmlBody(i: HtmlInput): { head: string; body: string; data
   const body = `${header(i)}
 <main>
 ${checksSection(i)}
+${i.comparison ? comparisonHtml(i.comparison) : ''}
 ${generatorSection(i)}
 ${countersSection(i)}
 ${chartsSection(i)}

@@ -11,6 +11,8 @@ import { buildCharts } from './charts.ts';
 import { verdictLabel } from './format.ts';
 import { assembleHtml, renderHtmlBody } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
+import type { Comparison } from './baseline.ts';
+import { renderJunit } from './junit.ts';
 import { type Env, redactDeep, secretsFromEnv } from './redaction.ts';
 
 export { buildCharts, drawnCharts, type ChartSpec } from './charts.ts';
@@ -23,16 +25,20 @@ export interface ReportOptions {
   derived?: boolean;
   /** what the reader should know about missing parts */
   notes?: string[];
+  /** against a baseline run (`npm run report -- … --baseline …`) */
+  comparison?: Comparison;
 }
 
 export interface ReportPaths {
   html: string;
   markdown: string;
+  /** the checks as JUnit XML, for CI test views */
+  junit: string;
 }
 
 export function reportPaths(resultsPath: string): ReportPaths {
   const base = resultsPath.replace(/\.json$/i, '');
-  return { html: `${base}.html`, markdown: `${base}.md` };
+  return { html: `${base}.html`, markdown: `${base}.md`, junit: `${base}.junit.xml` };
 }
 
 /** A path as people should read it: relative to where they are when it is below, absolute otherwise. */
@@ -42,25 +48,28 @@ export function shownPath(p: string, cwd: string = process.cwd()): string {
 }
 
 /** Both reports as text, nothing written: every piece taken from the results is redacted. */
-export function renderReports(results: ResultsFile, resultsPath: string, options: ReportOptions = {}): { html: string; markdown: string } {
+export function renderReports(results: ResultsFile, resultsPath: string, options: ReportOptions = {}): { html: string; markdown: string; junit: string } {
   const secrets = secretsFromEnv(options.env ?? process.env);
   const clean = redactDeep(results, secrets);
   const notes = redactDeep(options.notes ?? [], secrets);
   const derived = options.derived ?? false;
   const verdict = verdictLabel(clean, derived);
   const paths = reportPaths(resultsPath);
-  const body = renderHtmlBody({ results: clean, charts: buildCharts(clean), verdict, source: path.basename(resultsPath), notes });
+  const comparison = options.comparison ? redactDeep(options.comparison, secrets) : undefined;
+  const body = renderHtmlBody({ results: clean, charts: buildCharts(clean), verdict, source: path.basename(resultsPath), notes, ...(comparison ? { comparison } : {}) });
   // Redacted again as text: the second pass catches a secret that only appears once pieces are joined.
   const html = assembleHtml({ head: redact(body.head, secrets), body: redact(body.body, secrets), data: redact(body.data, secrets) });
-  const markdown = redact(renderMarkdown({ results: clean, verdict, htmlPath: shownPath(paths.html), notes }), secrets);
-  return { html, markdown };
+  const markdown = redact(renderMarkdown({ results: clean, verdict, htmlPath: shownPath(paths.html), notes, ...(comparison ? { comparison } : {}) }), secrets);
+  const junit = redact(renderJunit(clean, verdict, comparison), secrets);
+  return { html, markdown, junit };
 }
 
 /** Writes `<results base name>.html` and `.md` next to the results file; returns their paths. */
 export function writeReports(results: ResultsFile, resultsPath: string, options: ReportOptions = {}): ReportPaths {
   const paths = reportPaths(resultsPath);
-  const { html, markdown } = renderReports(results, resultsPath, options);
+  const { html, markdown, junit } = renderReports(results, resultsPath, options);
   writeFileSync(paths.html, html);
   writeFileSync(paths.markdown, markdown);
+  writeFileSync(paths.junit, junit);
   return paths;
 }

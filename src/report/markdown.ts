@@ -6,11 +6,13 @@ import type { ResultsFile } from '../run/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
 import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
 import { checkLines, concurrencyLine, generatorLine, topCounters } from './summary.ts';
+import { type Comparison, comparisonMarkdown } from './baseline-view.ts';
 
 const ICON: Record<VerdictLabel, string> = {
   PASS: '✅',
   FAIL: '❌',
   'INVALID (generator overloaded)': '⚠️',
+  ABORTED: '🛑',
   'NO VERDICT': 'ℹ️',
 };
 
@@ -20,6 +22,8 @@ export interface MarkdownInput {
   /** where the HTML report is, as the reader should see it */
   htmlPath: string;
   notes: string[];
+  /** against a baseline run, when one was given */
+  comparison?: Comparison;
 }
 
 export function renderMarkdown(i: MarkdownInput): string {
@@ -49,6 +53,7 @@ export function renderMarkdown(i: MarkdownInput): string {
     out.push('_No threshold was recorded for this run._');
   }
   out.push('');
+  if (i.comparison) out.push(...comparisonMarkdown(i.comparison), '');
 
   const t = topCounters(r);
   const failures = t.failures.length === 0 ? 'none' : t.failures.map(([k, v]) => `${markdownCode(k)} ${fmtNumber(v)}`).join(', ');
