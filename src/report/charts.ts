@@ -5,10 +5,12 @@
  * and testable without a browser.
  */
 import { splitCheck } from '../verdict/check-values.ts';
+import { concurrencyAt } from '../load/model.ts';
+import { decodeStages } from '../load/stages-codec.ts';
 import { METRICS } from '../metric-names.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } from '../verdict/summary.ts';
-import { fmtMs } from './format.ts';
+import { fmtMs, runSpan } from './format.ts';
 import { errorKinds, who } from './summary.ts';
 
 /** How the page formats the values of a chart (axis ticks and legend). */
@@ -20,6 +22,8 @@ export interface ChartSeries {
   values: (number | null)[];
   color: string;
   dash?: number[];
+  /** a reference line (an SLO, the planned profile): drawn thin, without points */
+  reference?: boolean;
 }
 
 export interface ChartSpec {
@@ -110,6 +114,42 @@ function percentileSeries(a: Axis, metric: string): ChartSeries[] {
   return (['p50', 'p95', 'p99'] as const).map((stat) => ({ label: stat, values: summaryValues(a, metric, stat), color: PERCENTILE_COLORS[stat] }));
 }
 
+/** Each latency check on `metric` (`metric.p95 < 300`) as a flat line at its limit, in its percentile's colour. */
+export function sloLines(r: ResultsFile, a: Axis, metric: string): ChartSeries[] {
+  return r.luneo.checks.flatMap((check) => {
+    const c = splitCheck(check.expression);
+    const stat = c?.left.startsWith(`${metric}.`) ? c.left.slice(metric.length + 1) : undefined;
+    if (!c || !stat || !/^p\d+$/.test(stat) || a.x.length === 0) return [];
+    const color = (PERCENTILE_COLORS as Record<string, string>)[stat] ?? PALETTE[7] ?? '#000000';
+    return [{ label: `${stat} SLO (${c.op} ${fmtMs(c.limit)})`, values: a.x.map(() => c.limit), color, dash: [8, 5], reference: true }];
+  });
+}
+
+/**
+ * The profile's planned concurrency, as the mean over each period (what the
+ * measured mean is compared with), from the stages and time zero the run
+ * recorded; none when the file does not say.
+ */
+export function plannedConcurrency(r: ResultsFile, a: Axis): (number | null)[] | undefined {
+  const run = r.luneo.run;
+  // Older results files lack the time zero: the first metric comes within a moment of it.
+  const zero = typeof run?.epochMs === 'number' ? run.epochMs : runSpan(r).start;
+  if (!run || zero === undefined || a.periods.length === 0) return undefined;
+  let stages;
+  try {
+    stages = decodeStages(run.stages);
+  } catch {
+    return undefined;
+  }
+  const STEPS = 20;
+  return a.periods.map((p) => {
+    const from = (Number(p.period) - zero) / 1000;
+    let sum = 0;
+    for (let k = 0; k < STEPS; k++) sum += from + ((k + 0.5) * PERIOD_SECONDS) / STEPS >= 0 ? concurrencyAt(stages, from + ((k + 0.5) * PERIOD_SECONDS) / STEPS) : 0;
+    return round(sum / STEPS);
+  });
+}
+
 /** `limits p95 < 300 ms · p99 < 500 ms` from the checks on this metric, and the whole-run values. */
 function latencySubtitle(r: ResultsFile, metric: string): string {
   const parts: string[] = [];
@@ -174,7 +214,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     charts.push(
       chart(
         { id: `latency-${step.metric}`, group: 'Latency per step', title: step.title, subtitle: withSubtitle(step.metric, r, step.metric), unit: 'ms', x: a.x },
-        percentileSeries(a, step.metric),
+        percentileSeries(a, step.metric).concat(hasSummary(r, step.metric) ? sloLines(r, a, step.metric) : []),
         `No ${step.metric} samples in this run.`,
       ),
     );
@@ -202,6 +242,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
         { label: `${users} (max sampled)`, values: at.map((p) => p?.usersMax ?? null), color: PALETTE[0] ?? '#0072B2', dash: [6, 4] },
         { label: 'renders in flight (mean)', values: at.map((p) => p?.rendersInFlight ?? null), color: PALETTE[2] ?? '#009E73' },
         { label: 'renders in flight (max sampled)', values: at.map((p) => p?.rendersInFlightMax ?? null), color: PALETTE[2] ?? '#009E73', dash: [6, 4] },
+        ...planned(r, a, users),
       ],
       'No concurrency samples in this run (the presence metrics were not recorded).',
     ),
@@ -276,6 +317,11 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     ),
   );
   return charts;
+}
+
+function planned(r: ResultsFile, a: Axis, users: string): ChartSeries[] {
+  const values = plannedConcurrency(r, a);
+  return values ? [{ label: `${users} planned (profile, mean per period)`, values, color: PALETTE[7] ?? '#000000', dash: [3, 3], reference: true }] : [];
 }
 
 /** Charts the page draws (the rest show their note). */

@@ -70,9 +70,10 @@ export const PAGE_SCRIPT = String.raw`(function () {
           return {
             label: s.label,
             stroke: s.color,
-            width: 2,
+            // Reference lines (SLOs, the planned profile) are thin and carry no points: they are not measurements.
+            width: s.reference ? 1.5 : 2,
             dash: s.dash || undefined,
-            points: { show: true, size: 6, fill: s.color },
+            points: { show: !s.reference, size: 6, fill: s.color },
             spanGaps: false,
             value: function (u, v) { return format(unit, v); }
           };

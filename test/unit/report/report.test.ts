@@ -118,11 +118,28 @@ describe('report on the real results files', () => {
         for (const metric of steps) {
           const c = data.charts.find((x) => x.subtitle?.startsWith(metric));
           assert.ok(c, `a chart for ${metric}`);
-          assert.deepEqual(c.series.map((s) => s.label), ['p50', 'p95', 'p99'], metric);
+          assert.deepEqual(c.series.filter((s) => !s.reference).map((s) => s.label), ['p50', 'p95', 'p99'], metric);
+          // Each latency check on the step is drawn as a flat reference line at its limit.
+          const limits = results.luneo.checks.flatMap((k) => {
+            const m = new RegExp(`^${metric}\\.(p\\d+) < (\\d+)$`).exec(k.expression);
+            return m ? [[m[1], Number(m[2])] as const] : [];
+          });
+          const refs = c.series.filter((s) => s.reference);
+          assert.equal(refs.length, limits.length, `${metric}: one SLO line per latency check`);
+          for (const [stat, limit] of limits) {
+            const line = refs.find((s) => s.label.startsWith(`${stat} SLO`));
+            assert.ok(line, `${metric}: a ${stat} SLO line`);
+            assert.ok(line.values.every((v) => v === limit), `${metric}: the ${stat} line sits at ${limit} ms`);
+          }
           assert.deepEqual(c.series[1]?.values, periods.map((p) => p.summaries[metric]?.p95 ?? null), `${metric} p95 per period`);
         }
         const conc = data.charts.find((c) => c.id === 'concurrency');
         assert.deepEqual(conc?.series[0]?.values, results.luneo.concurrency.map((p) => p.users));
+        // The planned profile beside it: within a user of what was reached while the profile held (a healthy run).
+        const plan = conc?.series.find((s) => s.reference && /planned/.test(s.label));
+        assert.ok(plan, 'the planned concurrency profile is drawn');
+        const peak = results.luneo.run?.peakUsers ?? 0;
+        assert.equal(Math.max(...plan.values.map((v) => v ?? 0)), peak, 'the plan peaks at the profile peak');
         if (scenario === 'render') {
           assert.ok(conc?.series.some((s) => s.label === 'renders in flight (mean)'));
           const jobs = data.charts.find((c) => c.id === 'render-jobs');
@@ -220,7 +237,7 @@ describe('charts degrade', () => {
     assert.match(widget?.note ?? '', /No luneo_embed_widget_ms samples/);
     r.luneo.concurrency = r.luneo.concurrency.map((p) => ({ at: p.at, users: p.users }));
     const conc = buildCharts(r).find((c) => c.id === 'concurrency');
-    assert.deepEqual(conc?.series.map((s) => s.label), ['visitors (mean)']);
+    assert.deepEqual(conc?.series.filter((s) => !s.reference).map((s) => s.label), ['visitors (mean)']);
   });
 
   it('a period without a summary is a gap (null), a counter missing from a period is 0', () => {
