@@ -152,6 +152,8 @@ function steps(r: ResultsFile): { metric: string; title: string }[] {
 export function compare(now: ResultsFile, base: ResultsFile, baseSource: string, limit?: number): Comparison {
   const reasons: string[] = [];
   if (now.luneo.scenario !== base.luneo.scenario) reasons.push(`the baseline is a ${base.luneo.scenario} run, this is ${now.luneo.scenario}: only the metrics both have are compared`);
+  const shape = (r: ResultsFile) => (r.luneo.run ? `profile ${r.luneo.run.profile} against ${r.luneo.run.environment}` : undefined);
+  if (shape(now) && shape(base) && shape(now) !== shape(base)) reasons.push(`the baseline ran ${shape(base)}, this run ${shape(now)}: the figures are not like for like`);
   const baseLines = new Map(checkLines(base).map((c, i) => [c.expression, { line: c, row: base.luneo.checks[i] }]));
   const checks = checkLines(now).map((c, i): CheckComparison => {
     const row = now.luneo.checks[i];

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { planLoad, UsageError } from '../../scripts/load.ts';
+import { RESULT_FILES } from '../../src/run/recorder.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const WORKFLOW = path.join(ROOT, '.github', 'workflows', 'load-test.yml');
@@ -48,6 +49,7 @@ interface Workflow {
   name: string;
   on: { schedule?: { cron: string }[]; workflow_dispatch?: { inputs?: Record<string, Input> } };
   concurrency?: string | { group: string; 'cancel-in-progress'?: boolean };
+  permissions?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
@@ -224,5 +226,35 @@ describe('the load-test workflow', () => {
     assert.ok(summary, 'a step that writes the job summary');
     assert.match(summary.if ?? '', /always\(\)/);
     assert.match(summary.run ?? '', /results\/\*\.md/);
+  });
+
+  test("compares each scenario with the previous successful run's results artefact, and fails the job on a regression", () => {
+    const download = steps.findIndex((s) => /\bgh run download\b/.test(s.run ?? ''));
+    assert.ok(download >= 0, 'a step downloads the baseline');
+    const step = steps[download] as Step;
+    assert.match(step.run ?? '', /gh run list\b[^\n]*--workflow load-test\.yml[^\n]*--status success[^\n]*--limit 1/, 'the previous successful run of this workflow');
+    assert.equal(step['continue-on-error'], true, 'the first run has no baseline and still runs');
+    assert.match(step.env?.GH_TOKEN ?? '', /^\$\{\{\s*github\.token\s*\}\}$/);
+    assert.equal(workflow.permissions?.actions, 'read', 'reading other runs\' artefacts needs actions: read');
+    const upload = steps.find((s) => s.uses === 'actions/upload-artifact@v4');
+    const pattern = /--pattern '([^']+)'/.exec(step.run ?? '')?.[1] ?? '';
+    const uploaded = String(upload?.with?.name ?? '');
+    assert.ok(pattern.endsWith('*') && uploaded.startsWith(pattern.slice(0, -1)), `the pattern ${pattern} matches the uploaded artefact ${uploaded}`);
+    assert.match(String(upload?.with?.path ?? ''), /results\/\*\.junit\.xml/, 'the JUnit files are uploaded too');
+    assert.ok(loadSteps.every((s) => steps.indexOf(s) > download), 'the baseline is there before the load runs');
+
+    const summary = steps.findIndex((s) => /GITHUB_STEP_SUMMARY/.test(s.run ?? ''));
+    const verdict = steps.at(-1) as Step;
+    for (const load of loadSteps) {
+      const scenario = /--scenario\s+(\S+)/.exec(load.run ?? '')?.[1] as string;
+      const file = RESULT_FILES[scenario] as string;
+      const compare = steps.find((s) => (s.run ?? '').includes(`npm run report -- results/${file} --baseline baseline/${file}`));
+      assert.ok(compare, `${scenario}: a step compares results/${file} with the baseline`);
+      assert.ok(steps.indexOf(compare) > steps.indexOf(load) && steps.indexOf(compare) < summary, `${scenario}: after the load, before the job summary (which then shows the deltas)`);
+      assert.match(compare.if ?? '', /always\(\)/, 'compares a failed run too');
+      assert.equal(compare['continue-on-error'], true);
+      assert.match(compare.env?.LUNEO_MAX_REGRESSION ?? '', /vars\.LUNEO_MAX_REGRESSION/, 'the regression limit is a repository variable');
+      assert.ok(compare.id && new RegExp(`steps\\.${compare.id}\\.outcome == 'failure'`).test(verdict.if ?? ''), `${scenario}: a regression fails the job`);
+    }
   });
 });
