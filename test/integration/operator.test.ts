@@ -69,7 +69,7 @@ function tail(r: LoadScriptRun, lines = 40): string {
 const HOLD = '22s';
 
 describe('operator tools against the sandbox', () => {
-  test('--stage shapes run through the load model and reach their concurrency, over all workers', async () => {
+  test('--stage shapes run through the load model and reach their concurrency, over all workers', async (t) => {
     await withSandbox({}, async (sb) => {
       const r = await npmRunLoad(['--scenario', 'embed', '--env', 'local', '--stage', '2s:8', '--stage', `${HOLD}:8`, '--stage', '1s:0'], sb);
       assert.equal(r.code, 0, tail(r));
@@ -80,6 +80,7 @@ describe('operator tools against the sandbox', () => {
       assert.equal(l.run?.peakUsers, 8);
       assert.equal(r.results?.aggregate.counters['vusers.created'], 8, 'every planned user arrived (all workers)');
       assert.ok(l.peakUsers >= 7 && l.peakUsers <= 9, `mean concurrency over the busiest 10 s, all workers: ${l.peakUsers}`);
+      t.diagnostic(`--stage 2s:8 --stage ${HOLD}:8 --stage 1s:0: ${l.peakUsers} users on average over the busiest 10 s, exit ${r.code}`);
       assert.equal(l.verdict.kind, 'pass');
       assert.match(r.output, /status \d+:\d\d \/ 0:25 · users \d+ \(planned \d+\) · [\d.]+ req\/s · errors [\d.]+ % · p95 ms token \d+/, 'the 10-s status line');
       const junit = parseJunit(readFileSync(r.resultsPath.replace(/\.json$/, '.junit.xml'), 'utf8'));
@@ -92,7 +93,7 @@ describe('operator tools against the sandbox', () => {
     });
   });
 
-  test('--vus N --duration D ramps up in a short first stage and holds N', async () => {
+  test('--vus N --duration D ramps up in a short first stage and holds N', async (t) => {
     await withSandbox({}, async (sb) => {
       const r = await npmRunLoad(['--scenario', 'embed', '--env', 'local', '--vus', '10', '--duration', '24s'], sb);
       assert.equal(r.code, 0, tail(r));
@@ -102,10 +103,11 @@ describe('operator tools against the sandbox', () => {
       assert.equal(l.run?.stages, '2:10 22:10');
       assert.equal(r.results?.aggregate.counters['vusers.created'], 10);
       assert.ok(l.peakUsers >= 9 && l.peakUsers <= 11, `mean concurrency over the busiest 10 s, all workers: ${l.peakUsers}`);
+      t.diagnostic(`--vus 10 --duration 24s: ${l.peakUsers} users on average over the busiest 10 s, exit ${r.code}`);
     });
   });
 
-  test('a target that starts failing half its requests is aborted within about 30 s: ABORTED, exit 4, results and reports written', async () => {
+  test('a target that starts failing half its requests is aborted within about 30 s: ABORTED, exit 4, results and reports written', async (t) => {
     await withSandbox({}, async (sb) => {
       const env = { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES, 'abort:\n  enabled: true') };
       let stormAt = 0;
@@ -134,6 +136,7 @@ describe('operator tools against the sandbox', () => {
       assert.ok(abort, 'the verdict records the abort');
       assert.match(abort.reason, /error rate .* above the abort limit 20\.0 %, 2 periods of 10 s in a row/);
       // Two whole 10-s periods after the one the storm began in, and the time for the last one to be reported.
+      t.diagnostic(`aborted ${((abort.at - stormAt) / 1000).toFixed(1)} s after the storm began, ${abort.elapsedSec?.toFixed(0)} s into the load, exit ${r.code}: ${abort.reason}`);
       assert.ok(abort.at - stormAt <= 40_000, `aborted ${((abort.at - stormAt) / 1000).toFixed(1)} s after the storm began`);
       assert.ok((abort.elapsedSec ?? 90) < 80, 'stopped well before the planned 90 s');
       assert.match(l.verdict.reasons[0] ?? '', /^aborted by the kill switch at .* UTC/);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DEFAULT_BACKOFF } from '../../../src/api/backoff.ts';
 import { ConfigError, environmentsDir, loadSettings, settingsFrom } from '../../../src/run/environments.ts';
 import { DEFAULT_RATE_LIMIT_POLICY } from '../../../src/api/retry-after.ts';
+import { abortEnabled, DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let dir = '';
@@ -178,10 +179,12 @@ describe('loadSettings: what is checked', () => {
 
   it('unknown top-level and section settings are errors, not silently ignored', () => {
     // a typo here would otherwise unguard production
-    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, embed, render\)/);
+    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, embed, render, abort\)/);
     configError(() => staging(`${MINIMAL}embed:\n  viewMS: [1, 2]\n`), /embed: unknown setting "viewMS"/);
     configError(() => staging(`${MINIMAL}render:\n  polling: { initialMs: 1 }\n`), /render: unknown setting "polling"/);
     configError(() => staging(`${MINIMAL}render: 5\n`), /render must be a mapping/);
+    configError(() => staging(`${MINIMAL}abort:\n  errorRate: 20\n`), /abort\.errorRate is a share between 0 and 1 \(0\.2 = 20 %\), got 20/);
+    configError(() => staging(`${MINIMAL}abort:\n  enable: true\n`), /abort: unknown setting "enable"/);
   });
 
   it('flags must be booleans', () => {
@@ -247,5 +250,13 @@ describe("the package's own environment files", () => {
     assert.equal(new URL(local.baseUrl).hostname, '127.0.0.1');
     for (const e of ['ci', 'staging', 'prod']) assert.equal(loadSettings(e, envDir, {}).sandbox, false, e);
     assert.equal(loadSettings('prod', envDir, {}).guarded, true);
+  });
+
+  it('the kill switch is on against prod (guarded) and off against the others, unless LUNEO_NO_ABORT is set', () => {
+    const envDir = path.join(ROOT, 'environments');
+    assert.equal(abortEnabled(loadSettings('prod', envDir, {}), {}), true);
+    assert.deepEqual(loadSettings('prod', envDir, {}).abort, DEFAULT_ABORT);
+    assert.equal(abortEnabled(loadSettings('prod', envDir, {}), { LUNEO_NO_ABORT: '1' }), false);
+    for (const e of ['local', 'ci', 'staging']) assert.equal(abortEnabled(loadSettings(e, envDir, {}), {}), false, e);
   });
 });

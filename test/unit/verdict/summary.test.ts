@@ -245,6 +245,6 @@ describe('verdict', () => {
   });
 
   it('exit codes are distinct and documented', () => {
-    assert.deepEqual(EXIT, { pass: 0, slo_failed: 1, config: 2, generator_overloaded: 3 });
+    assert.deepEqual(EXIT, { pass: 0, slo_failed: 1, config: 2, generator_overloaded: 3, aborted: 4 });
   });
 });
