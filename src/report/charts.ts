@@ -160,7 +160,7 @@ function latencySubtitle(r: ResultsFile, metric: string): string {
     const stat = c?.left.startsWith(`${metric}.`) ? c.left.slice(metric.length + 1) : undefined;
     return c && stat && /^p\d+$/.test(stat) ? [`${stat} ${c.op} ${fmtMs(c.limit)}`] : [];
   });
-  if (limits.length > 0) parts.push(`limits: ${limits.join(' · ')}`);
+  if (limits.length > 0) parts.push(`limits (dashed lines): ${limits.join(' · ')}`);
   return parts.join('  —  ');
 }
 
@@ -235,7 +235,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
   const users = who(r);
   charts.push(
     chart(
-      { id: 'concurrency', group: 'Concurrency', title: 'Concurrency reached', subtitle: `${users} alive at once: mean over each 10-second period (all workers) and most at one time (one worker's samples)`, unit: 'users', x: a.x },
+      { id: 'concurrency', group: 'Concurrency', title: 'Concurrency reached', subtitle: `${users} alive at once: mean over each 10-second period (all workers) and most at one time (one worker's samples); dotted: what the profile planned`, unit: 'users', x: a.x },
       [
         // A quantity's mean and maximum share a colour; the maximum is dashed.
         { label: `${users} (mean)`, values: at.map((p) => (p ? p.users : null)), color: PALETTE[0] ?? '#0072B2' },
