@@ -93,6 +93,19 @@ describe('operator tools against the sandbox', () => {
     });
   });
 
+  test('a malformed stage is one line and exit 2, and nothing reaches the target', async () => {
+    await withSandbox({}, async (sb) => {
+      for (const bad of [['--stage', '2m1000'], ['--stage', '90:10'], ['--vus', '10']]) {
+        const r = await npmRunLoad(['--scenario', 'embed', '--env', 'local', ...bad], sb);
+        assert.equal(r.code, EXIT.config, `${bad.join(' ')}: ${tail(r)}`);
+        assert.equal(r.output.trim().split('\n').length, 1, `one line: ${r.output}`);
+        assert.match(r.output, /^load: (--stage "2m1000" is not DURATION:USERS|--stage "90:10": duration "90" is not a duration|--vus and --duration go together)/);
+        assert.equal(r.results, undefined, 'no results: nothing ran');
+      }
+      assert.equal(sb.stats().requests.total, 0, 'the sandbox saw no request');
+    });
+  });
+
   test('--vus N --duration D ramps up in a short first stage and holds N', async (t) => {
     await withSandbox({}, async (sb) => {
       const r = await npmRunLoad(['--scenario', 'embed', '--env', 'local', '--vus', '10', '--duration', '24s'], sb);
