@@ -209,6 +209,7 @@ export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, s
     const report = writeReports(results, file, { env });
     console.log(`  report: ${shownPath(report.html)}`);
     console.log(`  summary: ${shownPath(report.markdown)}`);
+    console.log(`  junit: ${shownPath(report.junit)}`);
   } catch (err) {
     console.error(`luneo-load-tests: could not write the report for ${file}: ${redact(err instanceof Error ? err.message : String(err), secrets).replace(/\s+/g, ' ')}`);
   }
