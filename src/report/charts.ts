@@ -24,6 +24,8 @@ export interface ChartSeries {
   dash?: number[];
   /** a reference line (an SLO, the planned profile): drawn thin, without points */
   reference?: boolean;
+  /** drawn only once the reader turns it on in the legend */
+  hidden?: boolean;
 }
 
 export interface ChartSpec {
@@ -125,6 +127,25 @@ export function sloLines(r: ResultsFile, a: Axis, metric: string): ChartSeries[]
   });
 }
 
+/** Limits this far above every measured value would flatten the measurements to a line at the bottom. */
+const FAR_ABOVE = 4;
+
+/**
+ * SLO lines far above the whole chart start hidden (the legend shows them, a
+ * click draws them): a healthy run's latency curve stays readable, and the
+ * subtitle and the note still give the limits.
+ */
+function hideFarLimits(c: ChartSpec): ChartSpec {
+  const refs = c.series.filter((s) => s.reference);
+  const measured = c.series.filter((s) => !s.reference).flatMap((s) => s.values.filter((v): v is number => v !== null));
+  if (refs.length === 0 || measured.length === 0) return c;
+  const top = Math.max(...measured);
+  const lowest = Math.min(...refs.map((s) => s.values.find((v): v is number => v !== null) ?? Infinity));
+  if (!(lowest > FAR_ABOVE * top)) return c;
+  const note = `Every value stays below a ${FAR_ABOVE}th of the SLO lines (${refs.map((s) => s.label).join(', ')}): they start hidden; click them in the legend to draw them.`;
+  return { ...c, series: c.series.map((s) => (s.reference ? { ...s, hidden: true } : s)), note: c.note ? `${c.note} ${note}` : note };
+}
+
 /**
  * The profile's planned concurrency, as the mean over each period (what the
  * measured mean is compared with), from the stages and time zero the run
@@ -212,10 +233,12 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
 
   for (const step of stepsFor(r)) {
     charts.push(
-      chart(
-        { id: `latency-${step.metric}`, group: 'Latency per step', title: step.title, subtitle: withSubtitle(step.metric, r, step.metric), unit: 'ms', x: a.x },
-        percentileSeries(a, step.metric).concat(hasSummary(r, step.metric) ? sloLines(r, a, step.metric) : []),
-        `No ${step.metric} samples in this run.`,
+      hideFarLimits(
+        chart(
+          { id: `latency-${step.metric}`, group: 'Latency per step', title: step.title, subtitle: withSubtitle(step.metric, r, step.metric), unit: 'ms', x: a.x },
+          percentileSeries(a, step.metric).concat(hasSummary(r, step.metric) ? sloLines(r, a, step.metric) : []),
+          `No ${step.metric} samples in this run.`,
+        ),
       ),
     );
   }

@@ -69,6 +69,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
         c.series.map(function (s) {
           return {
             label: s.label,
+            show: !s.hidden,
             stroke: s.color,
             // Reference lines (SLOs, the planned profile) are thin and carry no points: they are not measurements.
             width: s.reference ? 1.5 : 2,
