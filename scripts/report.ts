@@ -15,9 +15,9 @@ import { EXIT } from '../src/verdict/exit-codes.ts';
 const USAGE = `Usage: npm run report -- <results.json> [more.json ...]
        npm run report -- <results.json> --baseline <previous-results.json>
 
-Writes <name>.html (self-contained, opens offline) and <name>.md (for a CI job
-summary or a pull-request comment) next to each results file, and prints their
-paths. A results file is what a run writes (results/load-test-results.json,
+Writes <name>.html (self-contained, opens offline), <name>.md (for a CI job
+summary or a pull-request comment) and <name>.junit.xml (the checks, for CI
+test views) next to each results file, and prints their paths. A results file is what a run writes (results/load-test-results.json,
 results/worker-load-test-results.json) or Artillery's own -o output.
 
 With --baseline, both reports add the baseline's value and the change per
