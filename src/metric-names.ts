@@ -70,6 +70,12 @@ export const METRICS = {
     renderSeconds: 'luneo_render_in_flight_seconds',
     rendersInFlight: 'luneo_renders_in_flight',
   },
+  engine: {
+    /** histogram, ms: each request that timed out (config.http.timeout), with the time it took, so timeouts stay in the latency picture */
+    timeoutMs: 'luneo_engine_timeout_ms',
+    /** counter: connections the luneo engine opened (TCP, and TLS for https); one per visitor and host while keep-alive holds */
+    connections: 'luneo_engine_connections',
+  },
   generator: {
     /** per worker, sampled about once a second: p99 event-loop delay over the last second */
     eventLoopDelayP99Ms: 'luneo_generator_event_loop_delay_p99_ms',
