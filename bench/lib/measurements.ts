@@ -1,13 +1,16 @@
 /**
- * The four measurements of issue 6, each against the one sandbox process:
- * generator CPU per 1,000 requests, max sustained rate on one worker,
- * memory per thinking user, and the sandbox's own capacity.
+ * The bench's four measurements, each against the one sandbox process:
+ * generator CPU per 1,000 requests at a moderate rate, max sustained rate
+ * on one worker (and its CPU saturated), memory per thinking user, and the
+ * sandbox's own capacity. The first two run the embed flow three ways side
+ * by side: the luneo engine, Artillery's stock HTTP engine (the same
+ * scenario, LUNEO_ENGINE=http), and a raw undici loop as the floor.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RESULT_FILES, resultsFile } from '../../src/run/recorder.ts';
+import { RESULT_FILES } from '../../src/run/recorder.ts';
 import type { Stage } from '../../src/load/model.ts';
 import { overridesFor } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/run/environment-overlay.ts';
@@ -182,8 +185,11 @@ function embedOverrides(ctx: BenchContext, stages: Stage[], label: string): stri
   return JSON.stringify(o);
 }
 
+/** Which engine runs scenarios/embed.yml: the package's own, or Artillery's stock HTTP engine (LUNEO_ENGINE=http). */
+export type Engine = 'luneo' | 'http';
+
 /** The package's embed flow (scenarios/embed.yml, local environment) against the bench sandbox. */
-async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embedSettings: string, timeoutMs: number): Promise<{ o: ArtilleryOutcome; rec: RunRecord }> {
+async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embedSettings: string, timeoutMs: number, engine: Engine = 'luneo'): Promise<{ o: ArtilleryOutcome; rec: RunRecord }> {
   const envDir = environmentsWith(embedSettings);
   ctx.tempDirs.push(envDir);
   const dir = runDir(ctx, label);
@@ -198,6 +204,7 @@ async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embed
       BASE_URL: ctx.sandbox.apiUrl,
       WIDGET_URL: ctx.sandbox.widgetUrl,
       LUNEO_DIALECT: 'seed',
+      LUNEO_ENGINE: engine,
     }),
     resultsFile: file,
     timeoutMs,
@@ -206,30 +213,68 @@ async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embed
   return { o, rec: await recordRun(ctx, o, file, before) };
 }
 
-const PER_VISIT_SCENARIO = 'bench-one-arrival-per-visit';
+export interface RawRun {
+  label: string;
+  lanes: number;
+  pageMs: number;
+  requests: number;
+  requestsPerSecond?: number;
+  /** CPU of the loop's process over its measured window, per 1,000 requests */
+  cpuMsPer1000?: number;
+  rssMb?: number;
+  /** requests the sandbox counted while the loop ran (warm-up included) */
+  sandboxCounted?: number;
+  /** cores the sandbox used while the loop ran: near 1, the sandbox and not the loop set the rate */
+  sandboxCores?: number;
+  usable: boolean;
+  problems: string[];
+}
 
-/** bench/one-arrival-per-visit.yml: `visitsPerSecond` arrivals for `seconds`, one visit each. */
-async function perVisitRun(ctx: BenchContext, label: string, visitsPerSecond: number, seconds: number, timeoutMs: number): Promise<{ o: ArtilleryOutcome; rec: RunRecord }> {
-  const dir = runDir(ctx, label);
-  const file = resultsFile(PER_VISIT_SCENARIO, { LUNEO_RESULTS_DIR: dir });
+interface RawReport {
+  requests: number;
+  failed: number;
+  errors: number;
+  requestsPerSecond: number;
+  cpuMsPer1000: number | null;
+  rssMb: number;
+}
+
+/** bench/raw-undici-loop.ts: `lanes` looping visitors, `pageMs` between handshakes, no Artillery. */
+async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number): Promise<RawRun> {
+  const p = ctx.plan.raw;
   const before = await sandboxRequests(ctx.sandbox);
-  const o = await runArtilleryJob(ctx.root, {
-    label,
-    args: [
-      '-t',
-      ctx.sandbox.apiUrl,
-      '--variables',
-      JSON.stringify({ widgetUrl: ctx.sandbox.widgetUrl }),
-      '--overrides',
-      JSON.stringify({ config: { phases: [{ name: `${visitsPerSecond} visits/s`, duration: seconds, arrivalRate: visitsPerSecond }] } }),
-      path.join('bench', 'one-arrival-per-visit.yml'),
-    ],
-    env: cleanEnv(ctx.root, { LUNEO_RESULTS_DIR: dir }),
-    resultsFile: file,
-    timeoutMs,
-    sandboxPid: ctx.sandbox.pid,
-  });
-  return { o, rec: await recordRun(ctx, o, file, before) };
+  const sbBefore = processCpuSeconds(ctx.sandbox.pid);
+  const t0 = Date.now();
+  const run = spawnBounded(
+    process.execPath,
+    [path.join(ctx.root, 'bench', 'raw-undici-loop.ts'), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, '--lanes', String(lanes), '--page-ms', String(pageMs), '--seconds', String(p.seconds), '--warmup', String(p.warmupSeconds)],
+    { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
+    (p.seconds + p.warmupSeconds) * 1000 + 60_000,
+  );
+  let last = '';
+  let errText = '';
+  if (run.child.stdout) createInterface({ input: run.child.stdout }).on('line', (l) => (last = l.trim() || last));
+  run.child.stderr?.on('data', (b: Buffer) => (errText = (errText + b.toString()).slice(-2000)));
+  const exit = await run.exited;
+  const sbAfter = processCpuSeconds(ctx.sandbox.pid);
+  const wall = (Date.now() - t0) / 1000;
+  const after = await sandboxRequests(ctx.sandbox);
+  const out: RawRun = { label, lanes, pageMs, requests: 0, usable: false, problems: [] };
+  if (sbBefore !== undefined && sbAfter !== undefined) out.sandboxCores = (sbAfter - sbBefore) / wall;
+  if (exit.timedOut || exit.code !== 0) {
+    out.problems.push(`${label}: ${exit.timedOut ? 'timed out' : `exited ${exit.code}`}: ${errText.trim()}`);
+    return out;
+  }
+  const rep = JSON.parse(last) as RawReport;
+  out.requests = rep.requests;
+  out.requestsPerSecond = rep.requestsPerSecond;
+  if (rep.cpuMsPer1000 !== null) out.cpuMsPer1000 = rep.cpuMsPer1000;
+  out.rssMb = rep.rssMb;
+  if (before !== undefined && after !== undefined) out.sandboxCounted = after - before;
+  if (rep.errors + rep.failed > rep.requests * 0.01) out.problems.push(`${label}: ${rep.errors} errors and ${rep.failed} failed answers out of ${rep.requests}`);
+  out.usable = out.problems.length === 0 && out.cpuMsPer1000 !== undefined;
+  ctx.log(`  ${label}: ${rep.requests} requests in ${p.seconds} s (${rep.requestsPerSecond.toFixed(0)} req/s), CPU ${out.cpuMsPer1000?.toFixed(0) ?? '?'} ms per 1,000, RSS ${rep.rssMb.toFixed(0)} MB, sandbox ${out.sandboxCores?.toFixed(2) ?? '?'} cores${out.problems.length ? ` — PROBLEM: ${out.problems.join('; ')}` : ''}`);
+  return out;
 }
 
 const noPauses = (viewMs: [number, number]) => `embed:\n  iframeDelayMs: [0, 0]\n  viewMs: [${viewMs[0]}, ${viewMs[1]}]`;
@@ -252,10 +297,16 @@ export interface FlowCpu {
 }
 
 export interface CpuFigures {
+  /** scenarios/embed.yml on the luneo engine */
   package: FlowCpu;
-  perVisit: FlowCpu;
-  /** package / one-arrival-per-visit, CPU per request */
-  ratio?: number;
+  /** the same scenario on Artillery's stock HTTP engine */
+  stock: FlowCpu;
+  /** the raw undici loop at the same users and pauses */
+  raw?: RawRun;
+  /** luneo engine / stock engine, CPU per request */
+  vsStock?: number;
+  /** luneo engine / raw loop, CPU per request */
+  vsRaw?: number;
 }
 
 function flowCpu(short: { o: ArtilleryOutcome; rec: RunRecord }, long: { o: ArtilleryOutcome; rec: RunRecord }, steadyWindow: Window | undefined, mustBeHealthy: boolean): FlowCpu {
@@ -296,7 +347,7 @@ function flowCpu(short: { o: ArtilleryOutcome; rec: RunRecord }, long: { o: Arti
 
 export async function measureCpu(ctx: BenchContext): Promise<CpuFigures> {
   const p = ctx.plan.cpu;
-  ctx.log(`\n[1 cpu] generator CPU per 1,000 requests: package flow (${p.users} looping users, ${p.viewMs} ms pages) vs one arrival per visit (${p.visitsPerSecond} visits/s), ${p.shortSeconds} s and ${p.longSeconds} s each`);
+  ctx.log(`\n[1 cpu] generator CPU per 1,000 requests at a moderate rate: embed flow, ${p.users} looping users, ${p.viewMs} ms pages, on the luneo engine, on the stock HTTP engine (${p.shortSeconds} s and ${p.longSeconds} s each), and the raw undici loop`);
   const stagesFor = (hold: number): Stage[] => [
     { duration: p.rampSeconds, target: p.users },
     { duration: hold, target: p.users },
@@ -306,16 +357,18 @@ export async function measureCpu(ctx: BenchContext): Promise<CpuFigures> {
   // A first Artillery run after a while starts slower (cold page cache, cold sandbox): measured, that
   // extra start-up cost would land on one run of the pair and skew the difference. This run is discarded.
   await embedRun(ctx, 'warm-up', [{ duration: 2, target: 10 }, { duration: 2, target: 10 }, { duration: 1, target: 0 }], settings, 5000 + STARTUP_ALLOWANCE_MS);
-  // Interleaved, so that a change in the machine's other load touches both flows alike.
-  const pkgShort = await embedRun(ctx, 'cpu-package-short', stagesFor(p.shortSeconds), settings, (p.rampSeconds + p.shortSeconds) * 2000 + STARTUP_ALLOWANCE_MS);
-  const visShort = await perVisitRun(ctx, 'cpu-per-visit-short', p.visitsPerSecond, p.shortSeconds, p.shortSeconds * 2000 + STARTUP_ALLOWANCE_MS);
-  const pkgLong = await embedRun(ctx, 'cpu-package-long', stagesFor(p.longSeconds), settings, (p.rampSeconds + p.longSeconds) * 2000 + STARTUP_ALLOWANCE_MS);
-  const visLong = await perVisitRun(ctx, 'cpu-per-visit-long', p.visitsPerSecond, p.longSeconds, p.longSeconds * 2000 + STARTUP_ALLOWANCE_MS);
+  const timeout = (hold: number) => (p.rampSeconds + hold) * 2000 + STARTUP_ALLOWANCE_MS;
+  // Interleaved, so that a change in the machine's other load touches both engines alike.
+  const pkgShort = await embedRun(ctx, 'cpu-luneo-short', stagesFor(p.shortSeconds), settings, timeout(p.shortSeconds), 'luneo');
+  const stockShort = await embedRun(ctx, 'cpu-stock-short', stagesFor(p.shortSeconds), settings, timeout(p.shortSeconds), 'http');
+  const pkgLong = await embedRun(ctx, 'cpu-luneo-long', stagesFor(p.longSeconds), settings, timeout(p.longSeconds), 'luneo');
+  const stockLong = await embedRun(ctx, 'cpu-stock-long', stagesFor(p.longSeconds), settings, timeout(p.longSeconds), 'http');
+  const raw = await rawRun(ctx, 'cpu-raw-undici', p.users, p.viewMs);
   const pkg = flowCpu(pkgShort, pkgLong, nthPhase(pkgLong.o.phases, HOLD, 0), true);
-  // The one-arrival-per-visit flow has no event-loop samples; its schedule is checked the same way (created users, stretch).
-  const vis = flowCpu(visShort, visLong, phaseWindow(visLong.o.phases, (e) => e.index === 0), true);
-  const out: CpuFigures = { package: pkg, perVisit: vis };
-  if (pkg.marginal && vis.marginal) out.ratio = pkg.marginal.cpuMsPer1000 / vis.marginal.cpuMsPer1000;
+  const stock = flowCpu(stockShort, stockLong, nthPhase(stockLong.o.phases, HOLD, 0), true);
+  const out: CpuFigures = { package: pkg, stock, raw };
+  if (pkg.marginal && stock.marginal) out.vsStock = pkg.marginal.cpuMsPer1000 / stock.marginal.cpuMsPer1000;
+  if (pkg.marginal && raw.cpuMsPer1000) out.vsRaw = pkg.marginal.cpuMsPer1000 / raw.cpuMsPer1000;
   return out;
 }
 
@@ -341,8 +394,14 @@ export interface FlowMax {
 
 export interface MaxFigures {
   package: FlowMax;
-  perVisit: FlowMax;
-  ratio?: number;
+  stock: FlowMax;
+  raw?: RawRun;
+  /** luneo engine's max rate / the stock engine's, and / the raw loop's */
+  rateVsStock?: number;
+  rateVsRaw?: number;
+  /** luneo engine's CPU per request saturated / the stock engine's, and / the raw loop's */
+  cpuVsStock?: number;
+  cpuVsRaw?: number;
   /** most users one worker held at once in the package run (all of them = one worker) */
   usersOnOneWorker?: number;
   usersPlanned: number;
@@ -387,22 +446,28 @@ function flowMax(x: { o: ArtilleryOutcome; rec: RunRecord }, steady: Window | un
 
 export async function measureMax(ctx: BenchContext): Promise<MaxFigures> {
   const p = ctx.plan.max;
-  ctx.log(`\n[2 max] max sustained rate on one worker: package flow (${p.users} looping users, no pauses, ${p.holdSeconds} s) vs one arrival per visit (${p.visitsPerSecond} visits/s asked for ${p.seconds} s)`);
+  ctx.log(`\n[2 max] max sustained rate on one worker: embed flow, ${p.users} looping users, no pauses, ${p.holdSeconds} s, on the luneo engine, on the stock HTTP engine, and the raw undici loop`);
   const stages: Stage[] = [
     { duration: p.rampSeconds, target: p.users },
     { duration: p.holdSeconds, target: p.users },
     { duration: 1, target: 0 },
   ];
-  const pkg = await embedRun(ctx, 'max-package', stages, noPauses([0, 0]), (p.rampSeconds + p.holdSeconds) * 2000 + STARTUP_ALLOWANCE_MS);
-  // Overloaded, Artillery stretches the phase: allow it several times its length.
-  const vis = await perVisitRun(ctx, 'max-per-visit', p.visitsPerSecond, p.seconds, p.seconds * 8000 + STARTUP_ALLOWANCE_MS);
+  const timeout = (p.rampSeconds + p.holdSeconds) * 2000 + STARTUP_ALLOWANCE_MS;
+  const pkg = await embedRun(ctx, 'max-luneo', stages, noPauses([0, 0]), timeout, 'luneo');
+  const stock = await embedRun(ctx, 'max-stock', stages, noPauses([0, 0]), timeout, 'http');
+  const raw = await rawRun(ctx, 'max-raw-undici', p.users, 0);
   const out: MaxFigures = {
     package: flowMax(pkg, nthPhase(pkg.o.phases, HOLD, 0)),
-    perVisit: flowMax(vis, phaseWindow(vis.o.phases, () => true)),
+    stock: flowMax(stock, nthPhase(stock.o.phases, HOLD, 0)),
+    raw,
     usersPlanned: p.users,
   };
   if (pkg.o.results) out.usersOnOneWorker = pkg.o.results.luneo.peakUsersSampled;
-  if (out.package.requestsPerSecond && out.perVisit.requestsPerSecond) out.ratio = out.package.requestsPerSecond / out.perVisit.requestsPerSecond;
+  const a = out.package;
+  if (a.requestsPerSecond && out.stock.requestsPerSecond) out.rateVsStock = a.requestsPerSecond / out.stock.requestsPerSecond;
+  if (a.requestsPerSecond && raw.requestsPerSecond) out.rateVsRaw = a.requestsPerSecond / raw.requestsPerSecond;
+  if (a.cpuMsPer1000 && out.stock.cpuMsPer1000) out.cpuVsStock = a.cpuMsPer1000 / out.stock.cpuMsPer1000;
+  if (a.cpuMsPer1000 && raw.cpuMsPer1000) out.cpuVsRaw = a.cpuMsPer1000 / raw.cpuMsPer1000;
   return out;
 }
 
@@ -443,7 +508,7 @@ function sampledPart(w: Window | undefined): Window | undefined {
 
 export async function measureMemory(ctx: BenchContext): Promise<MemoryFigures> {
   const m = ctx.plan.memory;
-  ctx.log(`\n[3 memory] memory per thinking user: hold ${m.low} then ${m.high} users (arrivals ${m.arrivalsPerSecond}/s, pages every ${m.viewMs[0] / 1000}–${m.viewMs[1] / 1000} s), RSS of the Artillery process`);
+  ctx.log(`\n[3 memory] memory per thinking user (luneo engine): hold ${m.low} then ${m.high} users (arrivals ${m.arrivalsPerSecond}/s, pages every ${m.viewMs[0] / 1000}–${m.viewMs[1] / 1000} s), RSS of the Artillery process`);
   const stages: Stage[] = [
     { duration: Math.ceil(m.low / m.arrivalsPerSecond), target: m.low },
     { duration: m.holdSeconds, target: m.low },

@@ -15,18 +15,15 @@ export interface BenchPlan {
     /** the two hold lengths whose difference gives the marginal cost */
     shortSeconds: number;
     longSeconds: number;
-    /** one-arrival-per-visit flow: visits per second, 3 requests each */
-    visitsPerSecond: number;
   };
   max: {
     /** looping users without pauses: enough to keep one worker saturated */
     users: number;
     rampSeconds: number;
     holdSeconds: number;
-    /** arrivals asked of the one-arrival-per-visit flow, far above what one worker creates */
-    visitsPerSecond: number;
-    seconds: number;
   };
+  /** the raw undici loop (same users, same pauses): warm-up before its measured window of `seconds` */
+  raw: { warmupSeconds: number; seconds: number };
   memory: {
     low: number;
     high: number;
@@ -39,8 +36,9 @@ export interface BenchPlan {
 
 export const FULL: BenchPlan = {
   name: 'full',
-  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 15, longSeconds: 45, visitsPerSecond: 100 },
-  max: { users: 120, rampSeconds: 3, holdSeconds: 20, visitsPerSecond: 1000, seconds: 10 },
+  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 15, longSeconds: 45 },
+  max: { users: 120, rampSeconds: 3, holdSeconds: 20 },
+  raw: { warmupSeconds: 3, seconds: 15 },
   // Pauses below the sandbox's 65 s keep-alive timeout: a thinking user keeps its connections, as a browser tab does.
   memory: { low: 1000, high: 5000, arrivalsPerSecond: 40, holdSeconds: 15, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 10, warmupSeconds: 1 },
@@ -48,8 +46,9 @@ export const FULL: BenchPlan = {
 
 export const QUICK: BenchPlan = {
   name: 'quick',
-  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 4, longSeconds: 10, visitsPerSecond: 100 },
-  max: { users: 120, rampSeconds: 3, holdSeconds: 6, visitsPerSecond: 1000, seconds: 4 },
+  cpu: { users: 100, rampSeconds: 3, viewMs: 1000, shortSeconds: 4, longSeconds: 10 },
+  max: { users: 120, rampSeconds: 3, holdSeconds: 6 },
+  raw: { warmupSeconds: 2, seconds: 5 },
   memory: { low: 200, high: 600, arrivalsPerSecond: 40, holdSeconds: 8, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 3, warmupSeconds: 1 },
 };
@@ -61,10 +60,9 @@ export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory',
 export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
   const m = p.memory;
   return {
-    // + the discarded 5-second warm-up run
-    cpu: 5 + 2 * (p.cpu.rampSeconds + 1) + 2 * (p.cpu.shortSeconds + p.cpu.longSeconds),
-    // The overloaded one-arrival-per-visit phase stretches: count it twice.
-    max: p.max.rampSeconds + p.max.holdSeconds + 1 + p.max.seconds * 2,
+    // + the discarded 5-second warm-up run; each engine a short and a long run; the raw loop once
+    cpu: 5 + 4 * (p.cpu.rampSeconds + 1) + 2 * (p.cpu.shortSeconds + p.cpu.longSeconds) + p.raw.warmupSeconds + p.raw.seconds,
+    max: 2 * (p.max.rampSeconds + p.max.holdSeconds + 1) + p.raw.warmupSeconds + p.raw.seconds,
     memory: Math.ceil(m.high / m.arrivalsPerSecond) + 2 * m.holdSeconds + 1,
     sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
   };

@@ -12,7 +12,7 @@ export interface BenchReport {
   plan: BenchPlan;
   machine: { cpus: number; loadAverageAtStart: number[]; node: string; artilleryWorkers: number; artilleryWorkerRule: string };
   durationSeconds: number;
-  aims: { cpuRatioMax: number; kbPerUserMax: number; sandboxRatioMin: number };
+  aims: { cpuSaturatedMsMax: number; kbPerUserMax: number; sandboxRatioMin: number; prodWorkerShareMax: number };
   limits: Limits;
   fargateTask: FargateTask;
   cpu?: CpuFigures;
@@ -20,26 +20,43 @@ export interface BenchReport {
   memory?: MemoryFigures;
   sandbox?: SandboxFigures;
   capacity?: CapacityRow[];
+  /** the prod embed profile on one 4-vCPU machine (3 workers): each worker's share of a core, at the saturated and at the moderate cost */
+  prodOnOneMachine?: ProdEstimate;
   errors: string[];
+}
+
+export interface ProdEstimate {
+  visitors: number;
+  requestsPerSecond: number;
+  workers: number;
+  /** one worker's cores at its share of the rate, interpolated between the moderate and the saturated run */
+  workerCores?: number;
+  basis?: string;
+  memoryMb?: number;
 }
 
 interface Row {
   figure: string;
-  pkg: string;
-  perVisit: string;
-  ratio: string;
+  luneo: string;
+  stock: string;
+  raw: string;
+  vsStock: string;
+  vsRaw: string;
   aim: string;
   status: string;
 }
 
 const int = (n: number | undefined, unit = '') => (n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n).toLocaleString('en-US')}${unit}`);
 const dec = (n: number | undefined, digits = 2, unit = '') => (n === undefined || !Number.isFinite(n) ? '–' : `${n.toFixed(digits)}${unit}`);
+const over = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
 
 function aimStatus(measured: number | undefined, ok: (x: number) => boolean, usable: boolean): string {
   if (measured === undefined) return 'not measured';
   const verdict = ok(measured) ? 'met' : 'NOT met';
   return usable ? verdict : `${verdict} (run had problems)`;
 }
+
+const blank = { luneo: '', stock: '', raw: '', vsStock: '', vsRaw: '', aim: '', status: '' };
 
 function rows(r: BenchReport): Row[] {
   const out: Row[] = [];
@@ -48,129 +65,108 @@ function rows(r: BenchReport): Row[] {
   const status = (measured: number | undefined, ok: (x: number) => boolean, usable: boolean): string => aimStatus(measured, ok, usable) + (measured === undefined ? '' : rough);
   const c = r.cpu;
   if (c) {
-    const usable = c.package.usable && c.perVisit.usable;
+    const usable = c.package.usable && c.stock.usable && (c.raw?.usable ?? false);
     out.push({
-      figure: 'generator CPU per 1,000 requests (marginal)',
-      pkg: int(c.package.marginal?.cpuMsPer1000, ' ms'),
-      perVisit: int(c.perVisit.marginal?.cpuMsPer1000, ' ms'),
-      ratio: dec(c.ratio),
-      aim: `≤ ${dec(r.aims.cpuRatioMax)} (1/3)`,
-      status: status(c.ratio, (x) => x <= r.aims.cpuRatioMax, usable),
+      figure: `CPU per 1,000 requests, moderate rate (marginal)`,
+      luneo: int(c.package.marginal?.cpuMsPer1000, ' ms'),
+      stock: int(c.stock.marginal?.cpuMsPer1000, ' ms'),
+      raw: int(c.raw?.cpuMsPer1000, ' ms'),
+      vsStock: dec(c.vsStock),
+      vsRaw: dec(c.vsRaw),
+      aim: '',
+      status: usable ? 'measured' : 'run had problems',
     });
-    const steadyRatio = c.package.steady && c.perVisit.steady ? c.package.steady.cpuMsPer1000 / c.perVisit.steady.cpuMsPer1000 : undefined;
     out.push({
+      ...blank,
       figure: '  cross-check: CPU over steady 10-s periods',
-      pkg: c.package.steady ? `${int(c.package.steady.cpuMsPer1000, ' ms')} (${c.package.steady.periods} periods)` : '–',
-      perVisit: c.perVisit.steady ? `${int(c.perVisit.steady.cpuMsPer1000, ' ms')} (${c.perVisit.steady.periods} periods)` : '–',
-      ratio: dec(steadyRatio),
-      aim: '',
-      status: '',
+      luneo: c.package.steady ? `${int(c.package.steady.cpuMsPer1000, ' ms')} (${c.package.steady.periods} periods)` : '–',
+      stock: c.stock.steady ? `${int(c.stock.steady.cpuMsPer1000, ' ms')} (${c.stock.steady.periods} periods)` : '–',
+      vsStock: dec(over(c.package.steady?.cpuMsPer1000, c.stock.steady?.cpuMsPer1000)),
     });
-    out.push({
-      figure: '  start-up cost per run (cancelled out)',
-      pkg: dec(c.package.marginal?.fixedCpuSeconds, 1, ' s CPU'),
-      perVisit: dec(c.perVisit.marginal?.fixedCpuSeconds, 1, ' s CPU'),
-      ratio: '',
-      aim: '',
-      status: '',
-    });
-    out.push({
-      figure: '  request rate while measured',
-      pkg: int(c.package.requestsPerSecond, ' req/s'),
-      perVisit: int(c.perVisit.requestsPerSecond, ' req/s'),
-      ratio: '',
-      aim: '',
-      status: '',
-    });
+    out.push({ ...blank, figure: '  start-up cost per run (cancelled out)', luneo: dec(c.package.marginal?.fixedCpuSeconds, 1, ' s CPU'), stock: dec(c.stock.marginal?.fixedCpuSeconds, 1, ' s CPU') });
+    out.push({ ...blank, figure: '  request rate while measured', luneo: int(c.package.requestsPerSecond, ' req/s'), stock: int(c.stock.requestsPerSecond, ' req/s'), raw: int(c.raw?.requestsPerSecond, ' req/s') });
     const longRun = (f: CpuFigures['package']) => f.runs[f.runs.length - 1];
     const cores = (x: RunRecord | undefined) => (x ? `${dec(x.cores.workerThread)} / ${dec(x.cores.generator)}` : '–');
-    out.push({ figure: '  cores at that rate: worker thread / Artillery', pkg: cores(longRun(c.package)), perVisit: cores(longRun(c.perVisit)), ratio: '', aim: '', status: '' });
+    out.push({ ...blank, figure: '  cores at that rate: worker thread / Artillery', luneo: cores(longRun(c.package)), stock: cores(longRun(c.stock)) });
   }
   const m = r.max;
   if (m) {
+    const usable = m.package.usable && m.stock.usable;
     out.push({
-      figure: `max sustained rate, one worker (over elapsed time)`,
-      pkg: int(m.package.requestsPerSecond, ' req/s'),
-      perVisit: int(m.perVisit.requestsPerSecond, ' req/s'),
-      ratio: dec(m.ratio),
-      aim: '–',
-      status: m.package.usable && m.perVisit.usable ? 'measured' : 'run had problems',
+      figure: 'CPU per 1,000 requests, saturated',
+      luneo: int(m.package.cpuMsPer1000, ' ms'),
+      stock: int(m.stock.cpuMsPer1000, ' ms'),
+      raw: int(m.raw?.cpuMsPer1000, ' ms'),
+      vsStock: dec(m.cpuVsStock),
+      vsRaw: dec(m.cpuVsRaw),
+      aim: `≤ ${r.aims.cpuSaturatedMsMax} ms`,
+      status: status(m.package.cpuMsPer1000, (x) => x <= r.aims.cpuSaturatedMsMax, usable),
     });
     out.push({
-      figure: '  best 10-s period',
-      pkg: int(m.package.bestPeriodRate, ' req/s'),
-      perVisit: int(m.perVisit.bestPeriodRate, ' req/s'),
-      ratio: '',
+      figure: 'max sustained rate, one worker (over elapsed time)',
+      luneo: int(m.package.requestsPerSecond, ' req/s'),
+      stock: int(m.stock.requestsPerSecond, ' req/s'),
+      raw: int(m.raw?.requestsPerSecond, ' req/s'),
+      vsStock: dec(m.rateVsStock),
+      vsRaw: dec(m.rateVsRaw),
       aim: '',
-      status: '',
+      status: usable ? 'measured' : 'run had problems',
     });
-    const stretch = (f: MaxFigures['package']) =>
-      f.stretch ? `${dec(f.stretch.stretch)}× (${dec(f.stretch.tookSeconds, 1)} s of ${dec(f.stretch.setSeconds, 0)} s)` : '–';
-    out.push({ figure: '  arrival phases: time taken / set', pkg: stretch(m.package), perVisit: stretch(m.perVisit), ratio: '', aim: '', status: '' });
+    out.push({ ...blank, figure: '  best 10-s period', luneo: int(m.package.bestPeriodRate, ' req/s'), stock: int(m.stock.bestPeriodRate, ' req/s') });
     const users = (f: MaxFigures['package']) => (f.plannedUsers !== undefined ? `${int(f.createdUsers)} of ${int(f.plannedUsers)}` : '–');
-    out.push({ figure: '  users created of planned', pkg: users(m.package), perVisit: users(m.perVisit), ratio: '', aim: '', status: '' });
-    out.push({
-      figure: '  generator verdict (luneo plugin)',
-      pkg: m.package.run.verdict ?? '–',
-      perVisit: m.perVisit.run.verdict ?? '–',
-      ratio: '',
-      aim: 'saturated runs flagged',
-      status: '',
-    });
+    out.push({ ...blank, figure: '  users created of planned', luneo: users(m.package), stock: users(m.stock), raw: m.raw ? `${m.raw.lanes} lanes` : '–' });
+    out.push({ ...blank, figure: '  generator verdict (luneo plugin)', luneo: m.package.run.verdict ?? '–', stock: m.stock.run.verdict ?? '–', aim: 'saturated runs flagged' });
     const cores = (x: RunRecord) => `${dec(x.cores.workerThread)} / ${dec(x.cores.generator)} / ${dec(x.cores.sandbox)} / ${dec(x.cores.others)}`;
-    out.push({ figure: '  cores: worker thread / Artillery / sandbox / others', pkg: cores(m.package.run), perVisit: cores(m.perVisit.run), ratio: '', aim: 'worker ≈ 1', status: '' });
-    out.push({
-      figure: '  CPU per 1,000 requests when saturated',
-      pkg: int(m.package.cpuMsPer1000, ' ms'),
-      perVisit: int(m.perVisit.cpuMsPer1000, ' ms'),
-      ratio: dec(m.package.cpuMsPer1000 !== undefined && m.perVisit.cpuMsPer1000 !== undefined ? m.package.cpuMsPer1000 / m.perVisit.cpuMsPer1000 : undefined),
-      aim: '',
-      status: '',
-    });
+    out.push({ ...blank, figure: '  cores: worker thread / Artillery / sandbox / others', luneo: cores(m.package.run), stock: cores(m.stock.run), raw: m.raw ? `sandbox ${dec(m.raw.sandboxCores)}` : '–', aim: 'worker ≈ 1' });
+    out.push({ ...blank, figure: '  requests counted by the sandbox / by the generator', luneo: `${int(m.package.run.sandboxCounted)} / ${int(m.package.run.requests)}`, stock: `${int(m.stock.run.sandboxCounted)} / ${int(m.stock.run.requests)}`, raw: m.raw ? `${int(m.raw.sandboxCounted)} (with warm-up) / ${int(m.raw.requests)}` : '–' });
   }
   const mem = r.memory;
   if (mem) {
     out.push({
+      ...blank,
       figure: 'memory per concurrent thinking user',
-      pkg: dec(mem.kbPerUser, 1, ' KB'),
-      perVisit: 'n/a',
-      ratio: '',
-      aim: `< ${r.aims.kbPerUserMax} KB`,
-      status: status(mem.kbPerUser, (x) => x < r.aims.kbPerUserMax, mem.usable),
+      luneo: dec(mem.kbPerUser, 1, ' KB'),
+      stock: 'not measured here',
+      aim: `≤ ${r.aims.kbPerUserMax} KB`,
+      status: status(mem.kbPerUser, (x) => x <= r.aims.kbPerUserMax, mem.usable),
     });
     const hold = (h: MemoryFigures['low']) => `${int(h.users)} users (${int(h.usersAlive)} alive, ${int(h.requestsPerSecond)} req/s): ${dec(h.rssKb !== undefined ? h.rssKb / 1024 : undefined, 0, ' MB')}`;
-    out.push({ figure: '  RSS during the holds', pkg: `${hold(mem.low)}; ${hold(mem.high)}`, perVisit: '', ratio: '', aim: '', status: '' });
-    out.push({ figure: '  RSS at no users (extrapolated)', pkg: dec(mem.baseRssMb, 0, ' MB'), perVisit: '', ratio: '', aim: '', status: '' });
+    out.push({ ...blank, figure: '  RSS during the holds', luneo: `${hold(mem.low)}; ${hold(mem.high)}` });
+    out.push({ ...blank, figure: '  RSS at no users (extrapolated)', luneo: dec(mem.baseRssMb, 0, ' MB') });
+  }
+  const e = r.prodOnOneMachine;
+  if (e) {
+    out.push({
+      ...blank,
+      figure: `prod embed profile on one 4-vCPU machine: ${int(e.visitors)} visitors, ${int(e.requestsPerSecond)} req/s, ${e.workers} workers`,
+      luneo: `${dec(e.workerCores !== undefined ? e.workerCores * 100 : undefined, 0, ' %')} of a core per worker${e.memoryMb !== undefined ? `, ${int(e.memoryMb, ' MB')}` : ''}`,
+      aim: `< ${r.aims.prodWorkerShareMax * 100} %`,
+      status: status(e.workerCores, (x) => x < r.aims.prodWorkerShareMax, true),
+    });
+    if (e.basis) out.push({ ...blank, figure: '  estimated as', luneo: e.basis });
   }
   const s = r.sandbox;
   if (s) {
     out.push({
-      figure: 'sandbox capacity / package max, one worker',
-      pkg: `${int(s.requestsPerSecond, ' req/s')} / ${int(s.packageMaxRate, ' req/s')}`,
-      perVisit: '',
-      ratio: dec(s.ratio, 1),
+      ...blank,
+      figure: 'sandbox capacity / luneo engine max, one worker',
+      luneo: `${int(s.requestsPerSecond, ' req/s')} / ${int(s.packageMaxRate, ' req/s')}`,
+      vsStock: dec(s.ratio, 1),
       aim: `≥ ${r.aims.sandboxRatioMin}`,
       status: `${status(s.ratio, (x) => x >= r.aims.sandboxRatioMin, s.usable)}${s.lowerBound ? ' (lower bound)' : ''}`,
     });
-    out.push({
-      figure: '  cores: sandbox / client / others',
-      pkg: `${dec(s.sandboxCores)} / ${dec(s.clientCores)} / ${dec(s.othersCores)}`,
-      perVisit: '',
-      ratio: '',
-      aim: '',
-      status: '',
-    });
+    out.push({ ...blank, figure: '  cores: sandbox / client / others', luneo: `${dec(s.sandboxCores)} / ${dec(s.clientCores)} / ${dec(s.othersCores)}` });
   }
   return out;
 }
 
 function allRuns(r: BenchReport): RunRecord[] {
-  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.perVisit.runs ?? []), ...(r.max ? [r.max.package.run, r.max.perVisit.run] : []), ...(r.memory ? [r.memory.run] : [])];
+  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.stock.runs ?? []), ...(r.max ? [r.max.package.run, r.max.stock.run] : []), ...(r.memory ? [r.memory.run] : [])];
 }
 
 function problems(r: BenchReport): string[] {
   const out = [...r.errors];
-  for (const f of [r.cpu?.package, r.cpu?.perVisit, r.max?.package, r.max?.perVisit, r.memory, r.sandbox]) {
+  for (const f of [r.cpu?.package, r.cpu?.stock, r.cpu?.raw, r.max?.package, r.max?.stock, r.max?.raw, r.memory, r.sandbox]) {
     if (f) out.push(...f.problems);
   }
   return [...new Set(out)];
@@ -211,11 +207,11 @@ function table(head: string[], body: string[][]): string[] {
   return [pad(head, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map((b) => pad(b, widths))];
 }
 
-const HEAD = ['figure', 'package embed flow', 'one arrival per visit', 'ratio', 'aim (issue 6)', 'status'];
+const HEAD = ['figure', 'luneo engine', 'stock HTTP engine', 'raw undici loop', 'luneo ÷ stock', 'luneo ÷ raw', 'aim', 'status'];
 
 export function renderText(r: BenchReport): string {
   const lines = ['', `Bench results (${r.plan.name} plan, ${dec(r.durationSeconds / 60, 1)} min, ${r.machine.cpus} vCPUs)`, `Artillery local workers: ${workersLine(r)}`, ''];
-  lines.push(...table(HEAD, rows(r).map((x) => [x.figure, x.pkg, x.perVisit, x.ratio, x.aim, x.status])));
+  lines.push(...table(HEAD, rows(r).map((x) => [x.figure, x.luneo, x.stock, x.raw, x.vsStock, x.vsRaw, x.aim, x.status])));
   if (r.capacity) {
     lines.push('', `Capacity planning (each worker below ${r.limits.maxWorkerCpuShare * 100} % of its core):`);
     lines.push(...table(CAP_HEAD, capacityRows(r)));
@@ -236,7 +232,7 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     `Generated ${r.generatedAt} by \`${r.command}\` (${r.plan.name} plan, ${dec(r.durationSeconds / 60, 1)} min) on ${r.machine.cpus} vCPUs, Node ${r.machine.node}. Artillery local workers: ${workersLine(r)}. See bench/README.md for what each figure means.`,
     '',
-    ...md(HEAD, rows(r).map((x) => [x.figure.trim().startsWith('cross') || x.figure.startsWith('  ') ? `↳ ${x.figure.trim()}` : x.figure, x.pkg, x.perVisit, x.ratio, x.aim, x.status])),
+    ...md(HEAD, rows(r).map((x) => [x.figure.trim().startsWith('cross') || x.figure.startsWith('  ') ? `↳ ${x.figure.trim()}` : x.figure, x.luneo, x.stock, x.raw, x.vsStock, x.vsRaw, x.aim, x.status])),
   ];
   if (r.capacity) {
     lines.push('', `## Capacity planning`, '', `Each worker kept below ${r.limits.maxWorkerCpuShare * 100} % of its core; Fargate tasks at Artillery's default size (${r.fargateTask.vcpu} vCPU, ${r.fargateTask.memoryMb} MB, ${r.fargateTask.workersPerTask} workers per task).`, '');

@@ -1,0 +1,120 @@
+/**
+ * The floor for a Node generator: the embed handshake (token → widget
+ * document → validation) as a plain loop on undici, one Client per lane
+ * and host, as the engine keeps one connection per visitor and host, with
+ * no Artillery, no hooks and no metrics. In its own process; prints one
+ * JSON line with the requests, CPU and RSS of its measured window.
+ *
+ *   node bench/raw-undici-loop.ts --api URL --widget URL [--lanes 100] [--page-ms 0] [--seconds 10] [--warmup 2]
+ *
+ * `--page-ms` pauses each lane after every handshake (a moderate rate);
+ * 0 runs it as fast as the answers come (saturated).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Client } from 'undici';
+
+const { values } = parseArgs({
+  options: {
+    api: { type: 'string' },
+    widget: { type: 'string' },
+    lanes: { type: 'string', default: '100' },
+    'page-ms': { type: 'string', default: '0' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+  },
+  strict: true,
+});
+
+function loopbackOrigin(name: string, raw: string | undefined): string {
+  const u = new URL(raw ?? '');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new Error(`--${name} must be a loopback URL, got ${raw}`);
+  return u.origin;
+}
+
+const api = loopbackOrigin('api', values.api);
+const widget = loopbackOrigin('widget', values.widget);
+const lanes = Number(values.lanes);
+const pageMs = Number(values['page-ms']);
+const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
+if (!(lanes >= 1 && pageMs >= 0 && seconds > 0 && warmup >= 0)) throw new Error('--lanes, --page-ms, --seconds and --warmup must be positive numbers');
+
+const SHOPS = ['test-shop-1.myshopify.com', 'test-shop-2.myshopify.com', 'test-shop-3.myshopify.com', 'test-shop-4.myshopify.com'];
+const startAt = performance.now();
+const measureFrom = startAt + warmup * 1000;
+const stopAt = measureFrom + seconds * 1000;
+const tally = { ok: 0, failed: 0, errors: 0 };
+let measuring = false;
+const clients: Client[] = [];
+
+function counted(status: number): boolean {
+  if (measuring) {
+    if (status >= 200 && status < 300) tally.ok++;
+    else tally.failed++;
+  }
+  return status >= 200 && status < 300;
+}
+
+async function lane(i: number): Promise<void> {
+  const shop = SHOPS[i % SHOPS.length] as string;
+  const origin = `https://${shop}`;
+  const a = new Client(api, { allowH2: false, keepAliveTimeout: 300_000 });
+  const w = new Client(widget, { allowH2: false, keepAliveTimeout: 300_000 });
+  clients.push(a, w);
+  while (performance.now() < stopAt) {
+    try {
+      const t = await a.request({ method: 'GET', path: `/api/embed/token?shop=${encodeURIComponent(shop)}`, headers: { origin, accept: 'application/json' } });
+      const grant = (await t.body.json()) as { token: string; nonce: string };
+      if (!counted(t.statusCode)) continue;
+      const doc = await w.request({ method: 'GET', path: `/?token=${encodeURIComponent(grant.token)}&nonce=${encodeURIComponent(grant.nonce)}&shop=${encodeURIComponent(shop)}`, headers: { accept: 'text/html' } });
+      await doc.body.text();
+      if (!counted(doc.statusCode)) continue;
+      const v = await a.request({
+        method: 'POST',
+        path: '/api/embed/validate',
+        headers: { origin, accept: 'application/json', authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ nonce: grant.nonce }),
+      });
+      await v.body.json();
+      counted(v.statusCode);
+    } catch {
+      if (measuring) tally.errors++;
+    }
+    if (pageMs > 0) await sleep(pageMs);
+  }
+}
+
+// The window is opened and closed by timers, so its CPU and requests belong to the same seconds.
+let cpuAtStart = process.cpuUsage();
+let rssAtEnd = 0;
+let cpuSeconds = 0;
+setTimeout(() => {
+  measuring = true;
+  cpuAtStart = process.cpuUsage();
+}, measureFrom - startAt);
+setTimeout(() => {
+  measuring = false;
+  const c = process.cpuUsage(cpuAtStart);
+  cpuSeconds = (c.user + c.system) / 1e6;
+  rssAtEnd = process.memoryUsage().rss;
+}, stopAt - startAt);
+
+await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+await Promise.all(clients.map((c) => c.close()));
+const requests = tally.ok + tally.failed;
+process.stdout.write(
+  `${JSON.stringify({
+    lanes,
+    pageMs,
+    seconds,
+    requests,
+    ok: tally.ok,
+    failed: tally.failed,
+    errors: tally.errors,
+    requestsPerSecond: requests / seconds,
+    cpuSeconds,
+    cpuMsPer1000: requests > 0 ? (cpuSeconds / requests) * 1e6 : null,
+    rssMb: rssAtEnd / 1024 / 1024,
+  })}\n`,
+);
