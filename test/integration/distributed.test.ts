@@ -129,12 +129,16 @@ interface PackageJson {
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
 
 const PLUGIN_DIR = 'plugins/artillery-plugin-luneo';
+const ENGINE_DIR = 'engines/artillery-engine-luneo';
+/** The package's own Artillery packages, installed from the bundle by npm as file: dependencies. */
+const LOCAL_PACKAGES = { 'artillery-plugin-luneo': PLUGIN_DIR, 'artillery-engine-luneo': ENGINE_DIR } as const;
 
 /** What a worker of `scenario` needs, and which packages that code imports. */
 function expectedFor(scenario: ScenarioName): { files: Set<string>; packages: Set<string> } {
   const processor = importClosure(`processors/${scenario}.ts`);
   const plugin = importClosure(`${PLUGIN_DIR}/${readJson(path.join(ROOT, PLUGIN_DIR, 'package.json')).main ?? 'index.js'}`);
-  const files = new Set([...processor.files, ...plugin.files, `${PLUGIN_DIR}/package.json`, 'processors/package.json', `scenarios/${scenario}.yml`]);
+  const engine = importClosure(`${ENGINE_DIR}/${readJson(path.join(ROOT, ENGINE_DIR, 'package.json')).main ?? 'index.js'}`);
+  const files = new Set([...processor.files, ...plugin.files, ...engine.files, `${PLUGIN_DIR}/package.json`, `${ENGINE_DIR}/package.json`, 'processors/package.json', `scenarios/${scenario}.yml`]);
   const scenarioFile = path.join(ROOT, 'scenarios', `${scenario}.yml`);
   const config = (parseYaml(readFileSync(scenarioFile, 'utf8')) as { config: { payload?: { path: string } | { path: string }[] } }).config;
   const payloads = config.payload === undefined ? [] : Array.isArray(config.payload) ? config.payload : [config.payload];
@@ -147,7 +151,7 @@ function expectedFor(scenario: ScenarioName): { files: Set<string>; packages: Se
   for (const name of readdirSync(path.join(ROOT, 'environments'))) if (name.endsWith('.yml')) files.add(`environments/${name}`);
   files.add('package.json');
   files.add('package-lock.json');
-  return { files, packages: new Set([...processor.packages, ...plugin.packages]) };
+  return { files, packages: new Set([...processor.packages, ...plugin.packages, ...engine.packages]) };
 }
 
 /** .env files, and files holding the value of a secret placed in the environment. */
@@ -177,7 +181,7 @@ function assertBundle(what: string, bom: Bom, scenario: ScenarioName, environmen
   const pkg = readJson(path.join(ROOT, 'package.json'));
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
   const local = Object.entries(deps).filter(([, spec]) => spec.startsWith('file:'));
-  assert.ok(local.some(([name]) => name === 'artillery-plugin-luneo'), 'the luneo plugin is a file: dependency');
+  for (const name of Object.keys(LOCAL_PACKAGES)) assert.ok(local.some(([n]) => n === name), `${name} is a file: dependency`);
   for (const [name, spec] of local) {
     const dir = path.posix.normalize(spec.slice('file:'.length));
     assert.ok(files.has(`${dir}/package.json`), `${what}: ${name} (${spec}) is bundled for npm install`);
@@ -241,7 +245,7 @@ describe('the bundle Artillery ships to each distributed worker', () => {
 
   for (const scenario of SCENARIOS) {
     for (const environment of DISTRIBUTED_ENVIRONMENTS) {
-      test(`${scenario} on ${environment}: processors and their imports, the plugin, payloads, environments, manifest; no secrets`, async () => {
+      test(`${scenario} on ${environment}: processors and their imports, the plugin, the engine, payloads, environments, manifest; no secrets`, async () => {
         const script = path.join(ROOT, 'scenarios', `${scenario}.yml`);
         const flags = fargateFlags(scenario, environment, 10);
         const shipped = await build(legacy, script, { flags, scenarioPath: script });
@@ -253,7 +257,7 @@ describe('the bundle Artillery ships to each distributed worker', () => {
       });
     }
 
-    test(`${scenario}: a worker can load what it is given (bundled processor, plugin via npm's file: link, environment files)`, async () => {
+    test(`${scenario}: a worker can load what it is given (bundled processor, plugin and engine via npm's file: links, environment files)`, async () => {
       const script = path.join(ROOT, 'scenarios', `${scenario}.yml`);
       const bom = await build(legacy, script, { flags: fargateFlags(scenario, 'prod', 10), scenarioPath: script });
       const dir = mkdtempSync(path.join(os.tmpdir(), 'luneo-worker-'));
@@ -266,11 +270,13 @@ describe('the bundle Artillery ships to each distributed worker', () => {
         const pkg = readJson(path.join(dir, 'package.json'));
         mkdirSync(path.join(dir, 'node_modules'));
         for (const name of readdirSync(path.join(ROOT, 'node_modules'))) {
-          if (name === 'artillery-plugin-luneo') continue;
+          if (name in LOCAL_PACKAGES) continue;
           symlinkSync(path.join(ROOT, 'node_modules', name), path.join(dir, 'node_modules', name));
         }
-        const spec = pkg.dependencies?.['artillery-plugin-luneo'] ?? '';
-        symlinkSync(path.join(dir, spec.slice('file:'.length)), path.join(dir, 'node_modules', 'artillery-plugin-luneo'));
+        for (const name of Object.keys(LOCAL_PACKAGES)) {
+          const spec = pkg.dependencies?.[name] ?? '';
+          symlinkSync(path.join(dir, spec.slice('file:'.length)), path.join(dir, 'node_modules', name));
+        }
 
         // Artillery bundles a .ts processor with esbuild into <processor dir>/dist and require()s it.
         const requireFromArtillery = createRequire(path.join(ROOT, 'node_modules', 'artillery', 'package.json'));
@@ -286,6 +292,14 @@ describe('the bundle Artillery ships to each distributed worker', () => {
         assert.ok(pluginPath.startsWith(dir), `the plugin resolves inside the bundle (${pluginPath})`);
         const plugin = (await import(pathToFileURL(pluginPath).href)) as { Plugin?: unknown };
         assert.equal(typeof plugin.Plugin, 'function', 'the plugin exports Plugin');
+
+        // The scenario names `engine: luneo`: Artillery loads artillery-engine-luneo the same way.
+        const scenarioSpec = (parseYaml(readFileSync(script, 'utf8')) as { scenarios: { engine?: string }[] }).scenarios;
+        assert.ok(scenarioSpec.every((s) => s.engine === 'luneo'), `every scenario of ${scenario}.yml runs on the luneo engine`);
+        const enginePath = createRequire(path.join(dir, 'package.json')).resolve('artillery-engine-luneo');
+        assert.ok(enginePath.startsWith(dir), `the engine resolves inside the bundle (${enginePath})`);
+        const engine = (await import(pathToFileURL(enginePath).href)) as { default?: { prototype?: { createScenario?: unknown } } };
+        assert.equal(typeof engine.default?.prototype?.createScenario, 'function', 'the engine exports its class as default');
 
         // The before hook reads environments/ next to scenarios/ in the bundle.
         const environments = (await import(pathToFileURL(path.join(dir, 'src', 'run', 'environments.ts')).href)) as typeof import('../../src/run/environments.ts');
