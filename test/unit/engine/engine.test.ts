@@ -3,6 +3,7 @@
  * TLS and metric names, against loopback servers (no Artillery run).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { VUContext, VUEvents } from 'artillery';
 import { generate } from 'selfsigned';
@@ -271,5 +272,37 @@ describe('luneo engine: TLS', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('luneo engine: the switch to the stock engine', () => {
+  const entry = new URL('../../../engines/artillery-engine-luneo/index.ts', import.meta.url).href;
+  const probe = (env: Record<string, string>, code: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+
+  test('LUNEO_ENGINE=http hands scenarios to Artillery\'s stock HTTP engine (which runs what luneo refuses)', () => {
+    const code = `
+      const { default: Engine } = await import(${JSON.stringify(entry)});
+      const script = { config: { target: 'http://127.0.0.1:1', processor: {} }, scenarios: [{ name: 's', engine: 'luneo', flow: [{ get: { url: '/a', capture: { json: '$.x', as: 'x' } } }] }] };
+      const e = new Engine(script, { emit() {} }, { template: (v) => v });
+      await e.init();
+      const run = e.createScenario(script.scenarios[0], { emit() {} });
+      console.log(typeof run, e.stock?.constructor?.name);`;
+    const r = probe({ LUNEO_ENGINE: 'http' }, code);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'function HttpEngine');
+  });
+
+  test('a bad LUNEO_ENGINE, or a step the engine cannot run, stops the main thread with exit 2 and one line', () => {
+    const bad = probe({ LUNEO_ENGINE: 'k6' }, `await import(${JSON.stringify(entry)});`);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr.trim(), /^luneo-load-tests: LUNEO_ENGINE must be "luneo"/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    const code = `
+      const { default: Engine } = await import(${JSON.stringify(entry)});
+      new Engine({ config: { processor: {} }, scenarios: [{ name: 'shop visitor', engine: 'luneo', flow: [{ get: { url: '/a', capture: {} } }] }] }, { emit() {} }, { template: (v) => v });`;
+    const refused = probe({ LUNEO_ENGINE: '' }, code);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /engine luneo cannot run scenario "shop visitor" flow\[0\]\.get: "capture" is not supported/);
   });
 });
