@@ -66,4 +66,16 @@ test('capacity: workers below the CPU share, Fargate tasks by CPU or memory', ()
     { vcpu: 4, memoryMb: 8192, workersPerTask: 3 },
   );
   assert.equal(heavy.fargate.boundBy, 'memory');
+  // A worker's fixed cost takes its part of the share first: 0.2 fixed leaves 0.4 for requests.
+  const fixed = plan(
+    { profile: 'p', concurrent: 10_000, unit: 'visitors', requestsPerSecond: 10_000, basis: '' },
+    { cpuMsPer1000: 100, fixedCoresPerWorker: 0.2, kbPerUser: 20, baseRssMb: 300 },
+    { maxWorkerCpuShare: 0.6, maxMemoryShare: 0.6 },
+    { vcpu: 4, memoryMb: 8192, workersPerTask: 3 },
+  );
+  // 1 core of requests / 0.4 = 2.5 → 3 workers, each 0.2 + 1/3 = 0.53; one task of 3 workers
+  assert.equal(fixed.local.workers, 3);
+  assert.ok(Math.abs(fixed.cpuCores - 1.6) < 1e-9);
+  assert.equal(fixed.fargate.count, 1);
+  assert.ok(Math.abs(fixed.fargate.cpuPerWorker - (0.2 + 1 / 3)) < 1e-9);
 });

@@ -19,7 +19,7 @@ import { loadSettings } from '../src/run/environments.ts';
 import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
 import { expectedPeakRate } from '../src/run/setup.ts';
-import { type CapacityRow, type Demand, type FargateTask, type Limits, plan as planCapacity } from './lib/capacity.ts';
+import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limits, plan as planCapacity, type WorkerLine, workerCores, workerLine } from './lib/capacity.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
   type BenchContext,
@@ -108,22 +108,30 @@ function demands(): Demand[] {
   ];
 }
 
+/** The luneo engine's two measured points: the long moderate run and the saturated run (whole Artillery process). */
+function measuredLine(cpu: CpuFigures | undefined, max: MaxFigures | undefined): { line: WorkerLine; basis: string } | undefined {
+  const longRun = cpu?.package.runs[cpu.package.runs.length - 1];
+  const low = { requestsPerSecond: cpu?.package.requestsPerSecond ?? 0, cores: longRun?.cores.generator ?? 0 };
+  const high = { requestsPerSecond: max?.package.requestsPerSecond ?? 0, cores: max?.package.run.cores.generator ?? 0 };
+  const line = workerLine(low, high);
+  if (!line) return undefined;
+  return { line, basis: `${low.cores.toFixed(2)} cores at ${Math.round(low.requestsPerSecond)} req/s and ${high.cores.toFixed(2)} at ${Math.round(high.requestsPerSecond)} req/s: ${line.fixedCores.toFixed(2)} cores per worker + ${line.cpuMsPer1000.toFixed(0)} ms per 1,000 requests` };
+}
+
 /**
  * The prod embed profile on one 4-vCPU machine (3 workers): one worker's
  * cores at its share of the rate, on the straight line through the two
- * measured points of the luneo engine (the moderate run and the saturated
- * one; whole Artillery process). A worker's cost is a fixed part (timers,
- * sampling, metrics) plus a part per request: the line holds both.
+ * measured points of the luneo engine. A worker's cost is a fixed part
+ * (timers, sampling, metric periods) plus a part per request: the line
+ * holds both.
  */
 function prodEstimate(d: Demand, cpu: CpuFigures | undefined, max: MaxFigures | undefined, memory: MemoryFigures | undefined): ProdEstimate {
   const perWorker = d.requestsPerSecond / FARGATE.workersPerTask;
   const e: ProdEstimate = { visitors: d.concurrent, requestsPerSecond: d.requestsPerSecond, workers: FARGATE.workersPerTask };
-  const longRun = cpu?.package.runs[cpu.package.runs.length - 1];
-  const low = { rate: cpu?.package.requestsPerSecond, cores: longRun?.cores.generator };
-  const high = { rate: max?.package.requestsPerSecond, cores: max?.package.run.cores.generator };
-  if (low.rate && low.cores !== undefined && high.rate && high.cores !== undefined && high.rate > low.rate) {
-    e.workerCores = low.cores + ((perWorker - low.rate) * (high.cores - low.cores)) / (high.rate - low.rate);
-    e.basis = `one worker at ${Math.round(perWorker)} req/s, between ${low.cores.toFixed(2)} cores at ${Math.round(low.rate)} req/s and ${high.cores.toFixed(2)} at ${Math.round(high.rate)} req/s`;
+  const m = measuredLine(cpu, max);
+  if (m) {
+    e.workerCores = workerCores(m.line, perWorker);
+    e.basis = `one worker at ${Math.round(perWorker)} req/s; line through ${m.basis}`;
   }
   if (memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) e.memoryMb = memory.baseRssMb + (d.concurrent * memory.kbPerUser) / 1024;
   return e;
@@ -199,9 +207,16 @@ async function main(): Promise<number> {
   if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory);
 
   let capacity: CapacityRow[] | undefined;
+  let capacityBasis: string | undefined;
+  const m = measuredLine(cpu, max);
   const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
-  if (cpuMs !== undefined && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
-    const costs = { cpuMsPer1000: cpuMs, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
+  if ((m || cpuMs !== undefined) && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
+    // The line through the moderate and the saturated run when both were measured; else the moderate
+    // marginal cost alone, which folds the fixed part into every request (on the safe side).
+    const costs: Costs = m
+      ? { cpuMsPer1000: m.line.cpuMsPer1000, fixedCoresPerWorker: m.line.fixedCores, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) }
+      : { cpuMsPer1000: cpuMs ?? 0, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
+    capacityBasis = m ? `a worker costs ${m.basis}` : `the moderate marginal cost, ${Math.round(cpuMs ?? 0)} ms per 1,000 requests, fixed costs folded in`;
     capacity = demands().map((d) => planCapacity(d, costs, LIMITS, FARGATE));
   }
 
@@ -221,6 +236,7 @@ async function main(): Promise<number> {
   if (memory) report.memory = memory;
   if (sandboxFig) report.sandbox = sandboxFig;
   if (capacity) report.capacity = capacity;
+  if (capacityBasis) report.capacityBasis = capacityBasis;
   if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
   report.durationSeconds = (Date.now() - started) / 1000;
 

@@ -8,6 +8,8 @@
 export interface Costs {
   /** generator CPU per 1,000 requests, whole Artillery process, milliseconds */
   cpuMsPer1000: number;
+  /** what a worker costs whatever its rate (timers, sampling, metric periods), cores; 0 when folded into cpuMsPer1000 */
+  fixedCoresPerWorker?: number;
   /** resident memory per concurrent user, KiB */
   kbPerUser: number;
   /** resident memory of an Artillery process before its users, MiB */
@@ -47,15 +49,19 @@ export interface CapacityRow extends Demand {
 }
 
 export function plan(d: Demand, c: Costs, limits: Limits, task: FargateTask): CapacityRow {
-  const cpuCores = (d.requestsPerSecond * c.cpuMsPer1000) / 1e6;
+  const fixed = c.fixedCoresPerWorker ?? 0;
+  const perRequestCores = (d.requestsPerSecond * c.cpuMsPer1000) / 1e6;
+  if (fixed >= limits.maxWorkerCpuShare) throw new Error(`a worker's fixed cost (${fixed} cores) leaves nothing below the ${limits.maxWorkerCpuShare} share`);
   const usersMb = (d.concurrent * c.kbPerUser) / 1024;
+  // Each worker: its fixed cost plus its share of the requests, below the limit.
+  const workersFor = (cores: number) => Math.max(1, Math.ceil(cores / (limits.maxWorkerCpuShare - fixed)));
   // Locally: one Artillery process with N worker threads on a machine of N + 1 vCPUs
   // (Artillery runs max(1, cpus - 1) workers, the main thread and the OS get the rest).
-  const workers = Math.max(1, Math.ceil(cpuCores / limits.maxWorkerCpuShare));
+  const workers = workersFor(perRequestCores);
+  const cpuCores = perRequestCores + workers * fixed;
   const local = { workers, vcpus: workers + 1, memoryMb: Math.ceil(c.baseRssMb + usersMb), cpuPerWorker: cpuCores / workers };
   // Fargate: every task runs the whole script, the profile is divided by --count.
-  const perTaskCores = task.workersPerTask * limits.maxWorkerCpuShare;
-  const byCpu = Math.max(1, Math.ceil(cpuCores / perTaskCores));
+  const byCpu = Math.max(1, Math.ceil(workers / task.workersPerTask));
   const memoryBudgetMb = task.memoryMb * limits.maxMemoryShare - c.baseRssMb;
   const byMemory = memoryBudgetMb > 0 ? Math.max(1, Math.ceil(usersMb / memoryBudgetMb)) : Number.POSITIVE_INFINITY;
   const count = Math.max(byCpu, byMemory);
@@ -71,8 +77,37 @@ export function plan(d: Demand, c: Costs, limits: Limits, task: FargateTask): Ca
       workersPerTask: task.workersPerTask,
       vcpus: count * task.vcpu,
       boundBy: byMemory > byCpu ? 'memory' : 'cpu',
-      cpuPerWorker: cpuCores / (count * task.workersPerTask),
+      cpuPerWorker: fixed + perRequestCores / (count * task.workersPerTask),
       memoryPerTaskMb: Math.ceil(c.baseRssMb + usersMb / count),
     },
   };
+}
+
+/** Two measured points of one worker: cores of the whole Artillery process at a request rate. */
+export interface WorkerPoint {
+  requestsPerSecond: number;
+  cores: number;
+}
+
+export interface WorkerLine {
+  /** cores a worker costs whatever its rate */
+  fixedCores: number;
+  /** CPU per 1,000 requests on top of that, milliseconds */
+  cpuMsPer1000: number;
+}
+
+/**
+ * A worker's cost as a fixed part plus a part per request: the straight line
+ * through a moderate and a saturated run. Undefined when the points cannot
+ * make a rising line.
+ */
+export function workerLine(low: WorkerPoint, high: WorkerPoint): WorkerLine | undefined {
+  if (!(high.requestsPerSecond > low.requestsPerSecond) || !(high.cores > low.cores)) return undefined;
+  const perRequest = (high.cores - low.cores) / (high.requestsPerSecond - low.requestsPerSecond);
+  return { fixedCores: Math.max(0, low.cores - perRequest * low.requestsPerSecond), cpuMsPer1000: perRequest * 1e6 };
+}
+
+/** One worker's cores at `requestsPerSecond` on that line. */
+export function workerCores(line: WorkerLine, requestsPerSecond: number): number {
+  return line.fixedCores + (requestsPerSecond * line.cpuMsPer1000) / 1e6;
 }

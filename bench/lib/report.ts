@@ -20,6 +20,8 @@ export interface BenchReport {
   memory?: MemoryFigures;
   sandbox?: SandboxFigures;
   capacity?: CapacityRow[];
+  /** which worker cost the capacity rows rest on */
+  capacityBasis?: string;
   /** the prod embed profile on one 4-vCPU machine (3 workers): each worker's share of a core, at the saturated and at the moderate cost */
   prodOnOneMachine?: ProdEstimate;
   errors: string[];
@@ -213,7 +215,7 @@ export function renderText(r: BenchReport): string {
   const lines = ['', `Bench results (${r.plan.name} plan, ${dec(r.durationSeconds / 60, 1)} min, ${r.machine.cpus} vCPUs)`, `Artillery local workers: ${workersLine(r)}`, ''];
   lines.push(...table(HEAD, rows(r).map((x) => [x.figure, x.luneo, x.stock, x.raw, x.vsStock, x.vsRaw, x.aim, x.status])));
   if (r.capacity) {
-    lines.push('', `Capacity planning (each worker below ${r.limits.maxWorkerCpuShare * 100} % of its core):`);
+    lines.push('', `Capacity planning (each worker below ${r.limits.maxWorkerCpuShare * 100} % of its core; ${r.capacityBasis ?? ''}):`);
     lines.push(...table(CAP_HEAD, capacityRows(r)));
   }
   const others = otherLoad(r);
@@ -237,6 +239,7 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.capacity) {
     lines.push('', `## Capacity planning`, '', `Each worker kept below ${r.limits.maxWorkerCpuShare * 100} % of its core; Fargate tasks at Artillery's default size (${r.fargateTask.vcpu} vCPU, ${r.fargateTask.memoryMb} MB, ${r.fargateTask.workersPerTask} workers per task).`, '');
     lines.push(...md(CAP_HEAD, capacityRows(r)));
+    if (r.capacityBasis) lines.push('', `CPU: ${r.capacityBasis}.`);
     lines.push('', ...(r.capacity ?? []).map((c) => `- ${c.profile}: ${c.basis}.`));
   }
   const others = otherLoad(r);
