@@ -9,8 +9,12 @@ import { handshakeMs, originForShop } from '../src/flows/embed-visit.ts';
 import { sampleGenerator } from '../src/run/generator-monitor.ts';
 import { join, leave } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
-import { DEFAULT_RATE_LIMIT_POLICY } from '../src/api/retry-after.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
+import { accountResponse, departureAt, passGate, randomIn, requestFailed, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
+
+/** The environment's Retry-After policy: every request of a visitor honours it. */
+function policyOf(context: VUContext) {
+  return settingsFor(runVars(context)).render.rateLimit;
+}
 
 const M = METRICS.embed;
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
@@ -32,7 +36,7 @@ export async function beginPageView(context: VUContext, events: VUEvents): Promi
   const s = settingsFor(vars).embed;
   events.emit('counter', M.pageViews, 1);
   sampleGenerator(events);
-  context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(vars.luneoDialect, String(context.vars.shop));
+  context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(settingsFor(vars).deployment, String(context.vars.shop));
   context.vars.grantOk = false;
   context.vars.validateBody = undefined;
   context.vars.stepMs = [];
@@ -43,7 +47,7 @@ export async function beginPageView(context: VUContext, events: VUEvents): Promi
 
 /** beforeRequest of embed_token: a v1 token route wants the user's login token. */
 export async function tokenRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.tokenUrl));
+  await passGate(req, context, String(context.vars.tokenUrl), policyOf(context));
   const vars = runVars(context);
   if (vars.luneoDialect === 'v1') {
     const token = await sessionFor(vars, events).accessToken();
@@ -53,11 +57,11 @@ export async function tokenRequest(req: Record<string, unknown>, context: VUCont
 }
 
 export async function widgetRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
-  await passGate(req, context, String(context.vars.widgetDocUrl));
+  await passGate(req, context, String(context.vars.widgetDocUrl), policyOf(context));
 }
 
 export async function validateRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
-  await passGate(req, context, String(context.vars.validateUrl));
+  await passGate(req, context, String(context.vars.validateUrl), policyOf(context));
   req.json = context.vars.validateJson;
   req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${String(context.vars.embedToken)}` };
 }
@@ -72,7 +76,7 @@ function failVisit(events: VUEvents, ...counters: string[]): void {
 }
 
 export async function afterToken(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  const r = accountResponse(req, res, context, events, policyOf(context));
   events.emit('histogram', M.tokenMs, r.ms);
   if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.tokenFailed);
   if (res.statusCode === 401 && runVars(context).luneoDialect === 'v1') {
@@ -89,14 +93,15 @@ export async function afterToken(req: Record<string, unknown>, res: HttpResponse
   stepDone(context, r.ms);
   const vars = runVars(context);
   context.vars.embedToken = grant.value.token;
-  context.vars.validateUrl = vars.luneoBaseUrl + routes.embedValidate(vars.luneoDialect, grant.value.nonce).path;
-  context.vars.validateJson = routes.embedValidate(vars.luneoDialect, grant.value.nonce).json;
+  const validate = routes.embedValidate(settingsFor(vars).deployment, grant.value.nonce);
+  context.vars.validateUrl = vars.luneoBaseUrl + validate.path;
+  context.vars.validateJson = validate.json;
   context.vars.widgetDocUrl = vars.luneoWidgetUrl + routes.widgetDocument(grant.value.token, grant.value.nonce, String(context.vars.shop));
   context.vars.grantOk = true;
 }
 
 export async function afterWidget(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  const r = accountResponse(req, res, context, events, policyOf(context));
   events.emit('histogram', M.widgetMs, r.ms);
   if (r.verdict !== 'ok') {
     context.vars.grantOk = false;
@@ -107,7 +112,7 @@ export async function afterWidget(req: Record<string, unknown>, res: HttpRespons
 }
 
 export async function afterValidate(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  const r = accountResponse(req, res, context, events, DEFAULT_RATE_LIMIT_POLICY);
+  const r = accountResponse(req, res, context, events, policyOf(context));
   events.emit('histogram', M.validateMs, r.ms);
   if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.validateFailed);
   if (r.verdict === 'ok' && isValidationAccepted(res.body)) {
@@ -152,6 +157,7 @@ function leaveOnce(context: VUContext): void {
  * longer here. Callback style: Artillery never awaits onError hooks.
  */
 export function visitorFailed(_err: unknown, _req: unknown, context: VUContext, _events: VUEvents, done: HookDone): void {
+  requestFailed(context);
   leaveOnce(context);
   done();
 }

@@ -12,7 +12,7 @@ import { sampleGenerator } from '../src/run/generator-monitor.ts';
 import { join, leave } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
 import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/flows/render-job.ts';
-import { accountResponse, departureAt, passGate, randomIn, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
+import { accountResponse, departureAt, passGate, randomIn, requestFailed, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
@@ -42,7 +42,7 @@ export async function beginRender(context: VUContext, events: VUEvents): Promise
   const s = settingsOf(context);
   const job = newRenderJob(pickRenderType(s.mix));
   context.vars.renderJob = job;
-  const spec = routes.enqueueRender(vars.luneoDialect, renderInput(context.vars, job.type, 'load'));
+  const spec = routes.enqueueRender(settingsFor(vars).deployment, renderInput(context.vars, job.type, 'load'));
   context.vars.enqueueUrl = vars.luneoBaseUrl + spec.path;
   context.vars.enqueueJson = spec.json;
   context.vars.pollDelayMs = 0;
@@ -62,7 +62,7 @@ async function renewAfter401(context: VUContext, events: VUEvents): Promise<void
 }
 
 export async function enqueueRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.enqueueUrl));
+  await passGate(req, context, String(context.vars.enqueueUrl), settingsOf(context).rateLimit);
   req.json = context.vars.enqueueJson;
   await authorize(req, context, events);
 }
@@ -72,7 +72,8 @@ export async function afterEnqueue(req: Record<string, unknown>, res: HttpRespon
   events.emit('histogram', M.enqueueMs, r.ms);
   events.emit('counter', M.enqueueAttempts, 1);
   const job = jobOf(context);
-  const step = onEnqueueResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsOf(context).rateLimit);
+  const sync = settingsFor(runVars(context)).deployment.syncRender;
+  const step = onEnqueueResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsOf(context).rateLimit, { retryAfterMs: r.retryAfterMs, sync, latencyMs: r.ms });
   if (r.verdict === 'rate_limited') events.emit('counter', M.rateLimited, 1);
   if (step.next === 'retry') {
     if (step.reason === 'unauthorized') await renewAfter401(context, events);
@@ -87,8 +88,10 @@ export async function afterEnqueue(req: Record<string, unknown>, res: HttpRespon
   events.emit('counter', M.enqueueOk, 1);
   events.emit('counter', M.jobsEnqueued, 1);
   join(events, 'renders');
+  // A synchronous render is finished already: endRender counts it, with the enqueue's latency as its processing time.
+  if (step.next === 'finished') return;
   const vars = runVars(context);
-  context.vars.statusUrl = vars.luneoBaseUrl + routes.jobStatus(vars.luneoDialect, job.jobId ?? '');
+  context.vars.statusUrl = vars.luneoBaseUrl + routes.jobStatus(settingsFor(vars).deployment, job.jobId ?? '');
   schedulePoll(context);
 }
 
@@ -105,7 +108,7 @@ export function retryEnqueue(context: VUContext, next: (again: boolean) => void)
 }
 
 export async function statusRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.statusUrl));
+  await passGate(req, context, String(context.vars.statusUrl), settingsOf(context).rateLimit);
   await authorize(req, context, events);
 }
 
@@ -116,7 +119,7 @@ export async function afterStatus(req: Record<string, unknown>, res: HttpRespons
   if (r.verdict === 'rate_limited') events.emit('counter', M.rateLimited, 1);
   if (r.verdict === 'failed') events.emit('counter', M.statusFailed, 1);
   const job = jobOf(context);
-  const step = onStatusResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsOf(context).rateLimit);
+  const step = onStatusResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsOf(context).rateLimit, r.retryAfterMs);
   if (res.statusCode === 401) await renewAfter401(context, events);
   if (step.next === 'done') {
     context.vars.polling = false;
@@ -169,6 +172,7 @@ export function keepRendering(context: VUContext, next: (again: boolean) => void
  * render is no longer watched. Callback style: Artillery never awaits onError hooks.
  */
 export function rendererFailed(_err: unknown, _req: unknown, context: VUContext, events: VUEvents, done: HookDone): void {
+  requestFailed(context);
   const job = context.vars.renderJob as RenderJob | undefined;
   if (job?.jobId !== undefined && job.outcome === undefined) {
     leave('renders');

@@ -28,6 +28,12 @@ async function handle(state: SandboxState, ctx: RequestContext): Promise<void> {
   }
   ctx.style = match.route.dialect;
   ctx.params = match.params;
+  if (match.route.name === 'embed.validate' && state.options.platform.noValidateRoute) {
+    // As on every branch of the platform: the service exists, no controller calls it. Counted under its name.
+    ctx.route = 'embed.validate';
+    ctx.error(404, 'not_found', `Cannot POST ${ctx.path}`);
+    return;
+  }
   if (state.stopped) return;
   await runRoute(ctx, match.route.name, 'api', match.route.handler);
 }

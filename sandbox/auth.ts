@@ -35,8 +35,12 @@ export class AuthStore {
   readonly #secret: string;
   readonly #accessTtlSec: number;
   readonly #refreshTtlMs: number;
+  readonly #graceMs: number;
+  /** user id → the second of its last login, for the platform's same-second login failure */
+  readonly #lastLoginSecond = new Map<string, number>();
 
-  constructor(users: SandboxUser[], secret: string, accessTtlSec: number, refreshTtlSec: number) {
+  constructor(users: SandboxUser[], secret: string, accessTtlSec: number, refreshTtlSec: number, strictRotation = false) {
+    this.#graceMs = strictRotation ? 0 : REFRESH_GRACE_MS;
     this.users = users.map((u, i) => ({ id: u.id ?? `user-${i + 1}`, email: u.email, password: u.password, brandId: u.brandId }));
     for (const u of this.users) {
       this.#byEmail.set(u.email.toLowerCase(), u);
@@ -52,9 +56,27 @@ export class AuthStore {
   }
 
   login(email: string, password: string, now: number): TokenGrant | null {
+    const user = this.#checkPassword(email, password);
+    return user === undefined ? null : this.#grant(user, now);
+  }
+
+  #checkPassword(email: string, password: string): ResolvedUser | undefined {
     const user = this.#byEmail.get(email.toLowerCase());
-    if (user === undefined || user.password !== password) return null;
-    return this.#grant(user, now);
+    return user === undefined || user.password !== password ? undefined : user;
+  }
+
+  /**
+   * The platform stores one refresh token per login with a unique
+   * constraint: a second login of the same user within the same second
+   * fails (500). True when this login collides with an earlier one.
+   */
+  collides(email: string, password: string, now: number): boolean {
+    const user = this.#checkPassword(email, password);
+    if (user === undefined) return false;
+    const second = Math.floor(now / 1000);
+    if (this.#lastLoginSecond.get(user.id) === second) return true;
+    this.#lastLoginSecond.set(user.id, second);
+    return false;
   }
 
   refresh(refreshToken: string, now: number): TokenGrant | null {
@@ -62,7 +84,7 @@ export class AuthStore {
     if (entry === undefined || now >= entry.expiresAt || now >= entry.graceUntil) return null;
     const user = this.#byId.get(entry.userId);
     if (user === undefined) return null;
-    if (entry.graceUntil === Infinity) entry.graceUntil = now + REFRESH_GRACE_MS;
+    if (entry.graceUntil === Infinity) entry.graceUntil = now + this.#graceMs;
     return this.#grant(user, now);
   }
 

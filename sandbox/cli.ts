@@ -20,6 +20,17 @@ const USAGE = `Usage: node sandbox/cli.ts [options]
   --job-failure-rate P      probability 0..1 that a render fails (default 0)
   --rate-limit N/SECONDS    N requests per window per client, e.g. 100/60 (default off)
   --rate-limit-scope S      all | embed (default all)
+  --limiter STYLE           fixed | throttler (the platform's development ThrottlerGuard: embed token
+                            route, X-RateLimit-*) | express (production: every path, RateLimit-Policy)
+  --slow-down               production's express-slow-down: +500 ms per request after the 100th in 15 min
+  --platform                the platform's real code: health/metrics need the user token, no validate
+                            route, prioritized backlog, same-second logins answer 500, strict refresh rotation
+  --health-auth             v1 health and metrics need the user token
+  --no-validate-route       no POST embed/validate route (404)
+  --cookie-login            v1 login puts the tokens only in httpOnly cookies (mainline)
+  --sync-render             v1 render/2d|3d answer with the finished render (mainline)
+  --prioritized             every v1 job gets a priority: the backlog is in BullMQ's prioritized state
+  --concurrent-login-500    a second login of one user within the same second answers 500
   --access-token-ttl SEC    v1 access token lifetime (default ${DEFAULTS.accessTokenTtlSec})
   --faults JSON             initial faults, e.g. '{"errors":{"embed.token":0.05}}'
   -h, --help                show this help`;
@@ -54,6 +65,15 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
         'rate-limit': { type: 'string' },
         'rate-limit-scope': { type: 'string' },
         'access-token-ttl': { type: 'string' },
+        limiter: { type: 'string' },
+        'slow-down': { type: 'boolean' },
+        platform: { type: 'boolean' },
+        'health-auth': { type: 'boolean' },
+        'no-validate-route': { type: 'boolean' },
+        'cookie-login': { type: 'boolean' },
+        'sync-render': { type: 'boolean' },
+        prioritized: { type: 'boolean' },
+        'concurrent-login-500': { type: 'boolean' },
         faults: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,7 +90,16 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
   const render: NonNullable<SandboxOptionsInput['render']> = {};
   if (values['time-factor'] !== undefined) render.timeFactor = decimal('time-factor', values['time-factor'], 0, 1000);
   if (values['worker-concurrency'] !== undefined) render.workerConcurrency = integer('worker-concurrency', values['worker-concurrency'], 1, 10000);
+  if (values['sync-render']) render.synchronous = true;
+  if (values.prioritized || values.platform) render.prioritized = true;
   options.render = render;
+  const platform: NonNullable<SandboxOptionsInput['platform']> = {};
+  if (values['health-auth'] || values.platform) platform.healthRequiresUser = true;
+  if (values['no-validate-route'] || values.platform) platform.noValidateRoute = true;
+  if (values['cookie-login']) platform.loginTokens = 'cookie';
+  if (values['concurrent-login-500'] || values.platform) platform.concurrentLogin500 = true;
+  if (values.platform) platform.strictRefreshRotation = true;
+  options.platform = platform;
   if (values['rate-limit'] !== undefined) {
     const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(values['rate-limit']);
     if (m === null || Number(m[2]) <= 0) throw new UsageError(`--rate-limit must look like N/SECONDS (e.g. 100/60), got '${values['rate-limit']}'`);
@@ -81,6 +110,12 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
     if (scope !== 'all' && scope !== 'embed') throw new UsageError(`--rate-limit-scope must be 'all' or 'embed', got '${scope}'`);
     options.rateLimit = { ...options.rateLimit, scope };
   }
+  if (values.limiter !== undefined) {
+    const style = values.limiter;
+    if (style !== 'fixed' && style !== 'throttler' && style !== 'express') throw new UsageError(`--limiter must be fixed, throttler or express, got '${style}'`);
+    options.rateLimit = { ...options.rateLimit, style };
+  }
+  if (values['slow-down']) options.rateLimit = { ...options.rateLimit, slowDown: true };
   if (values['access-token-ttl'] !== undefined) options.accessTokenTtlSec = decimal('access-token-ttl', values['access-token-ttl'], 0.001, 31_536_000);
   let faults: FaultsPatch = {};
   if (values.faults !== undefined) {
@@ -107,7 +142,9 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
 function banner(sb: Sandbox): string {
   const o = sb.options;
   const user = o.users[0];
-  const rl = o.rateLimit.limit > 0 ? `${o.rateLimit.limit} requests per ${o.rateLimit.windowSec} s per client (${o.rateLimit.scope})` : 'off';
+  const rl =
+    (o.rateLimit.limit > 0 ? `${o.rateLimit.limit} requests per ${o.rateLimit.windowSec} s per client (${o.rateLimit.style === 'fixed' ? o.rateLimit.scope : o.rateLimit.style})` : 'off') +
+    (o.rateLimit.slowDown ? ', slow-down +500 ms after 100 requests in 15 min' : '');
   return [
     'Luneo sandbox running (both API dialects: seed /api/..., v1 /api/v1/...)',
     `  API          ${sb.apiUrl}`,

@@ -9,6 +9,9 @@ import type { RequestContext } from './context.ts';
  * the address, as an IP-based limiter would.
  */
 export function identifyClient(ctx: RequestContext): string {
+  // The platform's own limiters count per address only.
+  const o = ctx.state.options;
+  if (o.clientIdentity === 'address' || o.rateLimit.style !== 'fixed') return `ip:${ctx.req.socket.remoteAddress ?? 'unknown'}`;
   const bearer = ctx.bearer();
   if (bearer !== null) {
     if (ctx.state.apiKeys.has(bearer)) return `key:${bearer}`;

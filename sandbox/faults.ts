@@ -90,9 +90,15 @@ function tamperEntry(v: unknown, path: string): TamperFault {
 
 function force429(v: unknown): Force429Fault | null {
   if (v === null) return null;
-  if (!isObject(v)) bad('force429', 'must be null or { rate, routes?, retryAfterSec?, retryAfterFormat? }');
-  onlyKeys(v, ['rate', 'routes', 'retryAfterSec', 'retryAfterFormat'], 'force429');
+  if (!isObject(v)) bad('force429', 'must be null or { rate, routes?, retryAfterSec?, retryAfterFormat?, skip?, count? }');
+  onlyKeys(v, ['rate', 'routes', 'retryAfterSec', 'retryAfterFormat', 'skip', 'count'], 'force429');
   const out: Force429Fault = { rate: probability(v.rate, 'force429.rate') };
+  for (const k of ['skip', 'count'] as const) {
+    if (v[k] === undefined) continue;
+    const n = v[k];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) bad(`force429.${k}`, `must be an integer >= 0, got ${JSON.stringify(n)}`);
+    out[k] = n;
+  }
   if (v.routes !== undefined) {
     if (!Array.isArray(v.routes)) bad('force429.routes', 'must be an array of route names');
     out.routes = v.routes.map((r: unknown, i: number) => {

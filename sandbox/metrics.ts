@@ -34,7 +34,9 @@ export function renderMetrics(state: SandboxState): string {
   const out = new Exposition();
   const queueLabel = (st: string): string => `{queue="${QUEUE}",state="${st}"}`;
   out.metric('bullmq_queue_jobs_total', 'gauge', 'Jobs in the render queue by state (completed and failed since start or reset).', [
-    [queueLabel('waiting'), q.waiting],
+    // BullMQ counts a job that carries a priority as prioritized, not waiting.
+    [queueLabel('waiting'), q.waiting - q.prioritized],
+    [queueLabel('prioritized'), q.prioritized],
     [queueLabel('active'), q.active],
     [queueLabel('completed'), s.completed],
     [queueLabel('failed'), s.failed],

@@ -1,7 +1,14 @@
 import type { RequestContext } from './context.ts';
+import { requireUser } from './guards.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 
+/** The platform has no public health route: with platform.healthRequiresUser, v1 health and metrics want the user token. */
+function userRequired(ctx: RequestContext): boolean {
+  return ctx.style === 'v1' && ctx.state.options.platform.healthRequiresUser;
+}
+
 export function health(ctx: RequestContext): void {
+  if (userRequired(ctx) && requireUser(ctx) === null) return;
   if (ctx.style !== 'v1') {
     ctx.ok({ status: 'ok' });
     return;
@@ -11,11 +18,12 @@ export function health(ctx: RequestContext): void {
     status: 'ok',
     uptime: Math.round((Date.now() - state.startedAt) / 1000),
     queues: {
-      'render-processing': { waiting: state.queue.waiting, active: state.queue.active, completed: state.stats.completed, failed: state.stats.failed },
+      'render-processing': { waiting: state.queue.waiting - state.queue.prioritized, prioritized: state.queue.prioritized, active: state.queue.active, completed: state.stats.completed, failed: state.stats.failed },
     },
   });
 }
 
 export function metrics(ctx: RequestContext): void {
+  if (userRequired(ctx) && requireUser(ctx) === null) return;
   ctx.send(200, PROMETHEUS_CONTENT_TYPE, renderMetrics(ctx.state));
 }

@@ -23,8 +23,12 @@ export const DEFAULTS = {
     queueLimit: 10000,
     quotaPerUser: 0,
     processingMs: { '2d': [5000, 15000], '3d': [30000, 120000], ar: [10000, 30000] } as Record<RenderType, [number, number]>,
+    synchronous: false,
+    prioritized: false,
   },
-  rateLimit: { limit: 0, windowSec: 60, scope: 'all' as 'all' | 'embed' },
+  rateLimit: { limit: 0, windowSec: 60, scope: 'all' as 'all' | 'embed', style: 'fixed' as 'fixed' | 'throttler' | 'express', slowDown: false },
+  platform: { healthRequiresUser: false, noValidateRoute: false, loginTokens: 'body' as 'body' | 'cookie', concurrentLogin500: false, strictRefreshRotation: false },
+  clientIdentity: 'credential' as 'credential' | 'address',
   earlyRetryGraceMs: 100,
 } as const;
 
@@ -67,8 +71,12 @@ export function resolveOptions(input: SandboxOptionsInput = {}): SandboxOptions 
       queueLimit: render.queueLimit ?? DEFAULTS.render.queueLimit,
       quotaPerUser: render.quotaPerUser ?? DEFAULTS.render.quotaPerUser,
       processingMs: { ...DEFAULTS.render.processingMs, ...render.processingMs },
+      synchronous: render.synchronous ?? DEFAULTS.render.synchronous,
+      prioritized: render.prioritized ?? DEFAULTS.render.prioritized,
     },
     rateLimit: { ...DEFAULTS.rateLimit, ...input.rateLimit },
+    platform: { ...DEFAULTS.platform, ...input.platform },
+    clientIdentity: input.clientIdentity ?? DEFAULTS.clientIdentity,
     earlyRetryGraceMs: input.earlyRetryGraceMs ?? DEFAULTS.earlyRetryGraceMs,
     faults: mergeFaults(defaultFaults(), parseFaultsPatch(input.faults ?? {})),
     signingSecret: input.signingSecret ?? randomBytes(32).toString('hex'),
@@ -103,4 +111,8 @@ function checkOptions(o: SandboxOptions): void {
   if (!(Number.isInteger(rl.limit) && rl.limit >= 0)) fail(`rateLimit.limit must be an integer >= 0, got ${rl.limit}`);
   if (!(Number.isFinite(rl.windowSec) && rl.windowSec > 0)) fail(`rateLimit.windowSec must be > 0, got ${rl.windowSec}`);
   if (rl.scope !== 'all' && rl.scope !== 'embed') fail(`rateLimit.scope must be 'all' or 'embed'`);
+  if (!['fixed', 'throttler', 'express'].includes(rl.style)) fail(`rateLimit.style must be 'fixed', 'throttler' or 'express'`);
+  if (rl.slowDown && rl.style !== 'express') fail('rateLimit.slowDown comes with the production limiter: set rateLimit.style to express');
+  if (o.platform.loginTokens !== 'body' && o.platform.loginTokens !== 'cookie') fail(`platform.loginTokens must be 'body' or 'cookie'`);
+  if (o.clientIdentity !== 'credential' && o.clientIdentity !== 'address') fail(`clientIdentity must be 'credential' or 'address'`);
 }

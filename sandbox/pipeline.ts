@@ -1,6 +1,6 @@
 import type { RequestContext } from './context.ts';
 import { latencyMs, pickRoute } from './faults.ts';
-import { admit } from './throttle.ts';
+import { admit, slowDownMs } from './throttle.ts';
 import type { Host } from './throttle.ts';
 import type { RouteName } from './types.ts';
 
@@ -26,7 +26,9 @@ export function handlerFailed(ctx: RequestContext, err: unknown): void {
 export async function runRoute(ctx: RequestContext, route: RouteName, host: Host, handler: (ctx: RequestContext) => void | Promise<void>): Promise<void> {
   ctx.route = route;
   const { state } = ctx;
-  if (route !== 'health' && route !== 'metrics' && !admit(ctx, route, host)) return;
+  if (!admit(ctx, route, host)) return;
+  const slow = slowDownMs(ctx, host);
+  if (slow > 0 && !(await state.delay(slow))) return;
   const faults = state.faults;
   const latency = pickRoute(faults.latency, route);
   if (latency !== undefined) {

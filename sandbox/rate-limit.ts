@@ -43,6 +43,43 @@ export class FixedWindowLimiter {
   }
 }
 
+/** NestJS ThrottlerGuard 5's in-memory storage: each hit (429s included) decays `ttl` after it was made; the key's expiry restarts once passed. */
+export class DecayingHitLimiter {
+  readonly #keys = new Map<string, { hits: number[]; expiresAt: number }>();
+  readonly limit: number;
+  readonly #ttlMs: number;
+
+  constructor(limit: number, windowSec: number) {
+    this.limit = limit;
+    this.#ttlMs = windowSec * 1000;
+  }
+
+  /** Records the hit; `timeToExpireSec` is what the guard sends as X-RateLimit-Reset or Retry-After. */
+  hit(key: string, now: number): { allowed: boolean; totalHits: number; remaining: number; timeToExpireSec: number } {
+    let k = this.#keys.get(key);
+    if (k === undefined) {
+      k = { hits: [], expiresAt: now + this.#ttlMs };
+      this.#keys.set(key, k);
+    }
+    while (k.hits.length > 0 && k.hits[0]! + this.#ttlMs <= now) k.hits.shift();
+    if (k.expiresAt <= now) k.expiresAt = now + this.#ttlMs;
+    k.hits.push(now);
+    const totalHits = k.hits.length;
+    return { allowed: totalHits <= this.limit, totalHits, remaining: Math.max(0, this.limit - totalHits), timeToExpireSec: Math.max(1, Math.ceil((k.expiresAt - now) / 1000)) };
+  }
+
+  purge(now: number): void {
+    for (const [key, k] of this.#keys) if (k.hits.every((h) => h + this.#ttlMs <= now) && k.expiresAt <= now) this.#keys.delete(key);
+  }
+
+  clear(): void {
+    this.#keys.clear();
+  }
+}
+
+/** Production's express-slow-down, hard-coded in the platform: +500 ms per request after the 100th in 15 minutes per address. */
+export const SLOW_DOWN = { afterRequests: 100, windowSec: 900, delayMs: 500 } as const;
+
 export interface Block {
   /** the client was told not to come back before this (epoch ms) */
   until: number;

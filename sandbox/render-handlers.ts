@@ -107,12 +107,27 @@ export function v1Enqueue(type: '2d' | '3d'): (ctx: RequestContext) => Promise<v
     }
     if (queueFull(ctx)) return;
     const b = body as V1RenderBody;
-    const priority = b.priority ?? 0;
+    // The platform gives every job a priority ("normal"), so BullMQ files the backlog under prioritized.
+    const priority = b.priority ?? (state.options.render.prioritized ? 1 : 0);
     const now = Date.now();
     const job = state.queue.enqueue('v1', type, priority, safeFormat(b.options.format), now);
     state.quotaUsed.set(user.id, used + 1);
+    if (state.options.render.synchronous) {
+      // Mainline renders in the request: 200 with the finished render.
+      await state.queue.finished(job);
+      if (job.state === 'completed') ctx.ok({ renderId: job.id, status: 'success', url: resultUrl(ctx, job), type });
+      else ctx.ok({ renderId: job.id, status: 'failed', error: job.error, type });
+      return;
+    }
     ctx.ok(
-      { renderId: job.id, jobId: String(job.num), queue: 'render-processing', state: 'waiting', priority, enqueuedAt: new Date(now).toISOString() },
+      {
+        renderId: job.id,
+        jobId: String(job.num),
+        queue: 'render-processing',
+        state: priority > 0 ? 'prioritized' : 'waiting',
+        priority: state.options.render.prioritized && b.priority === undefined ? 'normal' : priority,
+        enqueuedAt: new Date(now).toISOString(),
+      },
       202,
     );
   };

@@ -57,6 +57,25 @@ export class RenderQueue {
     return this.#active;
   }
 
+  /** waiting jobs that carry a priority: BullMQ keeps them in its `prioritized` state, not `waiting` */
+  #prioritizedWaiting = 0;
+
+  get prioritized(): number {
+    return this.#prioritizedWaiting;
+  }
+
+  /** Resolves when the job has finished (a synchronous render waits for this). */
+  finished(job: RenderJob): Promise<void> {
+    if (job.state === 'completed' || job.state === 'failed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.#onFinish.get(job.id) ?? [];
+      list.push(resolve);
+      this.#onFinish.set(job.id, list);
+    });
+  }
+
+  readonly #onFinish = new Map<string, Array<() => void>>();
+
   oldestWaitingSec(now: number): number {
     const oldest = this.#waiting[this.#head];
     return oldest === undefined ? 0 : Math.round((now - oldest.enqueuedAt) / 100) / 10;
@@ -84,6 +103,7 @@ export class RenderQueue {
     };
     this.#jobs.set(job.id, job);
     this.#waiting.push(job);
+    if (priority > 0) this.#prioritizedWaiting++;
     this.#stats().enqueued++;
     this.#startNext();
     return job;
@@ -95,6 +115,8 @@ export class RenderQueue {
 
   stop(): void {
     this.#stopped = true;
+    for (const list of this.#onFinish.values()) for (const resolve of list) resolve();
+    this.#onFinish.clear();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }
@@ -102,6 +124,7 @@ export class RenderQueue {
   #startNext(): void {
     while (!this.#stopped && this.#active < this.#options.workerConcurrency && this.#head < this.#waiting.length) {
       const job = this.#waiting[this.#head++]!;
+      if (job.priority > 0) this.#prioritizedWaiting--;
       if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
         this.#waiting = this.#waiting.slice(this.#head);
         this.#head = 0;
@@ -141,6 +164,8 @@ export class RenderQueue {
       job.state = 'completed';
       stats.completed++;
     }
+    for (const resolve of this.#onFinish.get(job.id) ?? []) resolve();
+    this.#onFinish.delete(job.id);
     this.#finished.push(job.id);
     if (this.#finished.length - this.#finishedHead > FINISHED_KEPT) {
       this.#jobs.delete(this.#finished[this.#finishedHead++]!);

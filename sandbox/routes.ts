@@ -37,6 +37,8 @@ const STATIC: Array<[path: string, route: RouteDef]> = [
 const PATTERNS: PatternRoute[] = [
   { pattern: /^\/api\/designs\/([^/]+)\/render$/, method: 'POST', name: 'render.enqueue', dialect: 'seed', handler: seedEnqueue },
   { pattern: /^\/api\/jobs\/([^/]+)\/status$/, method: 'GET', name: 'render.status', dialect: 'seed', handler: seedStatus },
+  // The embed branch polls /render/:id, mainline /render/status/:id: both are served.
+  { pattern: /^\/api\/v1\/render\/status\/([^/]+)$/, method: 'GET', name: 'render.status', dialect: 'v1', handler: v1Status },
   { pattern: /^\/api\/v1\/render\/([^/]+)$/, method: 'GET', name: 'render.status', dialect: 'v1', handler: v1Status },
 ];
 

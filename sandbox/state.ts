@@ -2,7 +2,7 @@ import { AuthStore } from './auth.ts';
 import { EmbedStore } from './embed.ts';
 import { cloneFaults, defaultFaults, mergeFaults, parseFaultsPatch } from './faults.ts';
 import { RENDER_DURATION_BUCKETS_SEC } from './metrics.ts';
-import { BlockTracker, FixedWindowLimiter } from './rate-limit.ts';
+import { BlockTracker, DecayingHitLimiter, FixedWindowLimiter, SLOW_DOWN } from './rate-limit.ts';
 import { RenderQueue } from './render-queue.ts';
 import { Stats } from './stats.ts';
 import type { Faults, SandboxOptions, SandboxStats } from './types.ts';
@@ -19,6 +19,10 @@ export class SandboxState {
   readonly auth: AuthStore;
   readonly queue: RenderQueue;
   readonly limiter: FixedWindowLimiter | null;
+  /** the development limiter (rateLimit.style throttler) */
+  readonly throttler: DecayingHitLimiter | null;
+  /** production's slow-down counter: past its limit a request is held, not refused */
+  readonly slowDown: FixedWindowLimiter | null;
   readonly blocks = new BlockTracker();
   readonly apiKeys: ReadonlySet<string>;
   readonly activeShops: ReadonlySet<string>;
@@ -37,9 +41,12 @@ export class SandboxState {
     this.faults = cloneFaults(options.faults);
     this.stats = new Stats(RENDER_DURATION_BUCKETS_SEC);
     this.embed = new EmbedStore(options.signingSecret, options.nonceTtlSec, options.embedTokenTtlSec);
-    this.auth = new AuthStore(options.users, options.signingSecret, options.accessTokenTtlSec, options.refreshTokenTtlSec);
+    this.auth = new AuthStore(options.users, options.signingSecret, options.accessTokenTtlSec, options.refreshTokenTtlSec, options.platform.strictRefreshRotation);
     this.queue = new RenderQueue(options.render, () => this.faults.jobs, () => this.stats);
-    this.limiter = options.rateLimit.limit > 0 ? new FixedWindowLimiter(options.rateLimit.limit, options.rateLimit.windowSec) : null;
+    const rl = options.rateLimit;
+    this.limiter = rl.limit > 0 && rl.style !== 'throttler' ? new FixedWindowLimiter(rl.limit, rl.windowSec) : null;
+    this.throttler = rl.limit > 0 && rl.style === 'throttler' ? new DecayingHitLimiter(rl.limit, rl.windowSec) : null;
+    this.slowDown = rl.slowDown ? new FixedWindowLimiter(SLOW_DOWN.afterRequests, SLOW_DOWN.windowSec) : null;
     this.apiKeys = new Set(options.apiKeys);
     this.activeShops = new Set(options.activeShops.map((s) => s.toLowerCase()));
     this.#purgeTimer = setInterval(() => this.#purge(), PURGE_EVERY_MS);
@@ -60,13 +67,18 @@ export class SandboxState {
 
   snapshot(): SandboxStats {
     const now = Date.now();
-    return this.stats.snapshot({ active: this.queue.active, waiting: this.queue.waiting, oldestWaitingSec: this.queue.oldestWaitingSec(now) }, now);
+    return this.stats.snapshot(
+      { active: this.queue.active, waiting: this.queue.waiting, prioritized: this.queue.prioritized, oldestWaitingSec: this.queue.oldestWaitingSec(now) },
+      now,
+    );
   }
 
   /** Zero the counters, forget rate-limit windows and blocks, restore the faults given at start; jobs keep running. */
   reset(): void {
     this.stats = new Stats(RENDER_DURATION_BUCKETS_SEC);
     this.limiter?.clear();
+    this.throttler?.clear();
+    this.slowDown?.clear();
     this.blocks.clear();
     this.quotaUsed.clear();
     this.faults = cloneFaults(this.#initialFaults);
@@ -101,6 +113,8 @@ export class SandboxState {
     this.embed.purge(now);
     this.auth.purge(now);
     this.limiter?.purge(now);
+    this.throttler?.purge(now);
+    this.slowDown?.purge(now);
     this.blocks.purge(now);
   }
 }

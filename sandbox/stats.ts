@@ -13,6 +13,8 @@ export class Stats {
   requestsTotal = 0;
   byRoute: Record<string, Record<string, number>> = {};
   rateLimitedTotal = 0;
+  slowedDown = 0;
+  concurrentLogin500 = 0;
   rateLimitedPerRoute: Record<string, number> = {};
   earlyRetriesTotal = 0;
   earlyRetriesPerRoute: Record<string, number> = {};
@@ -82,13 +84,14 @@ export class Stats {
     this.durationBuckets[bounds.length]!++;
   }
 
-  snapshot(live: { active: number; waiting: number; oldestWaitingSec: number }, now: number): SandboxStats {
+  snapshot(live: { active: number; waiting: number; prioritized: number; oldestWaitingSec: number }, now: number): SandboxStats {
     const count = this.processingCount;
     return structuredClone({
       startedAt: new Date(this.startedAt).toISOString(),
       uptimeSec: Math.round((now - this.startedAt) / 100) / 10,
       requests: { total: this.requestsTotal, byRoute: this.byRoute },
       rateLimited: { total: this.rateLimitedTotal, perRoute: this.rateLimitedPerRoute },
+      slowedDown: this.slowedDown,
       earlyRetries: {
         total: this.earlyRetriesTotal,
         perRoute: this.earlyRetriesPerRoute,
@@ -103,6 +106,7 @@ export class Stats {
         failed: this.failed,
         active: live.active,
         waiting: live.waiting,
+        prioritized: live.prioritized,
         oldestWaitingSec: live.oldestWaitingSec,
         processingMs: {
           count,
@@ -112,7 +116,7 @@ export class Stats {
           mean: count === 0 ? 0 : Math.round(this.processingSumMs / count),
         },
       },
-      auth: { logins: this.logins, refreshes: this.refreshes, unauthorized: this.unauthorized },
+      auth: { logins: this.logins, refreshes: this.refreshes, unauthorized: this.unauthorized, concurrentLogin500: this.concurrentLogin500 },
       widget: { documents: this.widgetDocuments, loaders: this.widgetLoaders },
       faults: {
         latencyInjected: this.latencyInjected,

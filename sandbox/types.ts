@@ -38,6 +38,10 @@ export interface TamperFault {
 
 export interface Force429Fault {
   rate: number;
+  /** let this many matching requests through first (e.g. the preflight's) */
+  skip?: number;
+  /** force only this many 429s, then stop (default: no end) */
+  count?: number;
   /** default: every API route except health and metrics (widget routes only when listed) */
   routes?: RouteName[];
   /** default 1 */
@@ -97,6 +101,10 @@ export interface RenderOptions {
   quotaPerUser: number;
   /** [min, max] processing time per type, before timeFactor */
   processingMs: Record<RenderType, [number, number]>;
+  /** v1: render/2d|3d answer 200 with the finished render, after its processing time (the platform's mainline) */
+  synchronous: boolean;
+  /** v1: every job gets a priority, so a backlog sits in BullMQ's `prioritized` state, never `waiting` (the platform) */
+  prioritized: boolean;
 }
 
 export interface RateLimitOptions {
@@ -104,6 +112,31 @@ export interface RateLimitOptions {
   limit: number;
   windowSec: number;
   scope: 'all' | 'embed';
+  /**
+   * fixed: the sandbox's own limiter (scope, both header families).
+   * throttler: the platform's development limiter (NestJS ThrottlerGuard 5): the embed token route only, per address
+   *   and route, each hit (429s included) decaying windowSec after it happened; X-RateLimit-* on answers that pass,
+   *   only Retry-After on a 429, envelope body. Scope is ignored.
+   * express: the platform's production limiter (express-rate-limit): every path per address, fixed window,
+   *   RateLimit-Policy and RateLimit-* on every answer, Retry-After on a 429, its own (non-envelope) 429 body.
+   */
+  style: 'fixed' | 'throttler' | 'express';
+  /** production's express-slow-down: +500 ms on every request after the 100th in 15 minutes per address */
+  slowDown: boolean;
+}
+
+/** The platform's real behaviours the sandbox plays on request (api-contract.md, "What the platform's real code does"). */
+export interface PlatformOptions {
+  /** v1 health and metrics answer 401 without a user token */
+  healthRequiresUser: boolean;
+  /** no POST embed/validate route (404 Cannot POST …), as on every branch of the platform */
+  noValidateRoute: boolean;
+  /** login and refresh put the tokens only in httpOnly cookies, answering {user, success} (mainline) */
+  loginTokens: 'body' | 'cookie';
+  /** a second login of one user within the same second answers 500 (a unique refresh token) */
+  concurrentLogin500: boolean;
+  /** refresh rotates strictly: the old refresh token stops working at once (no grace) */
+  strictRefreshRotation: boolean;
 }
 
 export interface SandboxOptions {
@@ -119,15 +152,22 @@ export interface SandboxOptions {
   activeShops: string[];
   render: RenderOptions;
   rateLimit: RateLimitOptions;
+  platform: PlatformOptions;
+  /**
+   * Who a client is for forced 429s and early-retry records: the bearer's identity (credential), or
+   * only its address, as the platform's limiters count (address: every request of a generator is one client).
+   */
+  clientIdentity: 'credential' | 'address';
   earlyRetryGraceMs: number;
   faults: Faults;
   signingSecret: string;
 }
 
 /** What startSandbox accepts: any option, nested groups partially. `Partial<SandboxOptions>` fits too. */
-export type SandboxOptionsInput = Partial<Omit<SandboxOptions, 'render' | 'rateLimit' | 'faults'>> & {
+export type SandboxOptionsInput = Partial<Omit<SandboxOptions, 'render' | 'rateLimit' | 'faults' | 'platform'>> & {
   render?: Partial<Omit<RenderOptions, 'processingMs'>> & { processingMs?: Partial<Record<RenderType, [number, number]>> };
   rateLimit?: Partial<RateLimitOptions>;
+  platform?: Partial<PlatformOptions>;
   faults?: FaultsPatch;
 };
 
@@ -147,6 +187,8 @@ export interface SandboxStats {
   /** route name (or 'unmatched') → status code → responses */
   requests: { total: number; byRoute: Record<string, Record<string, number>> };
   rateLimited: { total: number; perRoute: Record<string, number> };
+  /** production's slow-down: requests it delayed */
+  slowedDown: number;
   earlyRetries: { total: number; perRoute: Record<string, number>; perClient: Record<string, number>; examples: EarlyRetryExample[] };
   embed: { tokensIssued: number; validationsOk: number; failures: Record<EmbedFailureReason, number> };
   render: {
@@ -156,10 +198,12 @@ export interface SandboxStats {
     failed: number;
     active: number;
     waiting: number;
+    /** waiting jobs that carry a priority (BullMQ's prioritized state) */
+    prioritized: number;
     oldestWaitingSec: number;
     processingMs: { count: number; sum: number; min: number; max: number; mean: number };
   };
-  auth: { logins: number; refreshes: number; unauthorized: number };
+  auth: { logins: number; refreshes: number; unauthorized: number; concurrentLogin500: number };
   widget: { documents: number; loaders: number };
   faults: { latencyInjected: number; errorsInjected: number; nonJsonInjected: number; forced429: number; tampered: number };
 }

@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { AuthSession } from '../../src/api/auth-session.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { redact, runtimeCredentials, secretsFromEnv } from '../../src/api/credentials.ts';
-import { routes } from '../../src/api/dialect.ts';
+import { defaultDeployment, routes } from '../../src/api/dialect.ts';
+import { processGate } from '../../src/api/process-gate.ts';
 import {
   describeExport,
   type ExportSettings,
@@ -23,7 +24,7 @@ import {
   type ReporterConfig,
 } from '../../src/export/metrics-export.ts';
 import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sampler.ts';
-import { readRunInfo, type RunInfo } from '../../src/run/info.ts';
+import { readRunAccess, readRunInfo, type RunInfo } from '../../src/run/info.ts';
 import { finishRun, type RunRecorder, createRecorder } from '../../src/run/recorder.ts';
 import type { RawPeriod } from '../../src/run/kill-switch.ts';
 import { RunWatch } from '../../src/run/run-watch.ts';
@@ -158,12 +159,21 @@ function reportOtelFailures(secrets: string[]): void {
  * refresh token is the one every worker renews from, so a renewal here at
  * another moment would push the workers into fresh logins mid-run.
  */
-function startSampler(run: RunInfo, recorder: RunRecorder): PlatformSampler {
+function startSampler(run: RunInfo, recorder: RunRecorder): PlatformSampler | undefined {
   const { email, password } = runtimeCredentials();
-  const session = new AuthSession({ baseUrl: run.baseUrl, email, password, timeoutMs: SAMPLE_TIMEOUT_MS });
+  const access = readRunAccess();
+  const deployment = access?.deployment ?? defaultDeployment('v1');
+  const metrics = routes.metrics(deployment);
+  if (metrics === undefined) return undefined;
+  // The main thread's requests wait at the same gate as every worker's: one per-address limit.
+  const gate = processGate();
+  const rateLimit = access?.rateLimit;
+  const session = new AuthSession({ baseUrl: run.baseUrl, email, password, timeoutMs: SAMPLE_TIMEOUT_MS, deployment, gate, ...(rateLimit ? { rateLimit } : {}) });
   const secrets = secretsFromEnv();
   const sampler = new PlatformSampler({
-    url: run.baseUrl + routes.metrics('v1'),
+    url: run.baseUrl + metrics,
+    gate,
+    ...(rateLimit ? { defaultRetryAfterMs: rateLimit.defaultRetryAfterMs } : {}),
     accessToken: () => session.accessToken(),
     onSample: (s) => recorder.platformMetrics.push(s),
     log: (line) => console.log(`${prefix} ${redact(line, secrets)}`),

@@ -20,7 +20,7 @@ export function parseRetryAfter(header: string | string[] | undefined, nowMs: nu
 export interface RateLimitPolicy {
   /** used when a 429 carries no usable Retry-After */
   defaultRetryAfterMs: number;
-  /** a server asking for longer than this is not waited for: the request gives up */
+  /** a server asking for longer than this is not waited for: the request gives up (it never goes early) */
   maxRetryAfterMs: number;
   /** retries of one request after 429s before it gives up */
   maxRetries: number;
@@ -32,8 +32,15 @@ export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
   maxRetries: 5,
 };
 
-/** How long to wait after a 429, bounded by the policy. */
-export function retryDelayMs(header: string | string[] | undefined, policy: RateLimitPolicy, nowMs: number = Date.now()): number {
-  const asked = parseRetryAfter(header, nowMs) ?? policy.defaultRetryAfterMs;
-  return Math.min(asked, policy.maxRetryAfterMs);
+/**
+ * How long the server asked us to stay away after a 429: never shortened,
+ * since every request of this address must honour it (see rate-limit-gate.ts).
+ */
+export function retryAfterMs(header: string | string[] | undefined, policy: RateLimitPolicy, nowMs: number = Date.now()): number {
+  return parseRetryAfter(header, nowMs) ?? policy.defaultRetryAfterMs;
+}
+
+/** A wait longer than the environment allows: the request gives up rather than wait (or, worse, go early). */
+export function beyondMaxWait(delayMs: number, policy: RateLimitPolicy): boolean {
+  return delayMs > policy.maxRetryAfterMs;
 }

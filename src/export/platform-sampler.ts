@@ -4,8 +4,12 @@
  * can show the queue and the handshakes as the platform saw them beside
  * what the load generator measured. It is an extra: whatever goes wrong
  * (no permission, no endpoint, slow answers) ends the sampling with one
- * line and never touches the run's outcome.
+ * line and never touches the run's outcome. It shares the process's
+ * rate-limit gate with the load: while a Retry-After runs it skips its
+ * sample rather than send, and a 429 it gets closes the gate for all.
  */
+import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
+import { retryAfterMs } from '../api/retry-after.ts';
 import type { PlatformSample } from '../run/recorder.ts';
 import { maxOf, parsePrometheusText, sumOf } from './prometheus-text.ts';
 
@@ -26,12 +30,22 @@ function finite(v: number | undefined): number | undefined {
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 
+/** The BullMQ states of a job that is queued and not yet being processed. */
+export const WAITING_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+
+/** Sum of the states present; undefined when none is. */
+function finiteSum(values: (number | undefined)[]): number | undefined {
+  const present = values.map(finite).filter((v): v is number => v !== undefined);
+  return present.length === 0 ? undefined : present.reduce((a, b) => a + b, 0);
+}
+
 /** One PlatformSample from a scrape; undefined when the text carries none of the platform's metrics. */
 export function toPlatformSample(text: string, at: number): PlatformSample | undefined {
   const p = parsePrometheusText(text);
   const M = PLATFORM_METRICS;
   const fields = {
-    queueWaiting: finite(sumOf(p, M.queueJobs, { state: 'waiting' })),
+    // Every platform job gets a priority, so its backlog sits in BullMQ's `prioritized` state; `delayed` jobs wait too.
+    queueWaiting: finiteSum(WAITING_STATES.map((state) => sumOf(p, M.queueJobs, { state }))),
     queueActive: finite(sumOf(p, M.queueJobs, { state: 'active' })),
     oldestWaitingSec: finite(maxOf(p, M.oldestWaiting)),
     handshakes: finite(sumOf(p, M.handshakes)),
@@ -64,6 +78,10 @@ export interface SamplerOptions {
   /** where the one "unavailable" line goes */
   log: (line: string) => void;
   fetch?: MetricsFetch;
+  /** the process's rate-limit gate (default: one of its own) */
+  gate?: RateLimitGate;
+  /** Retry-After without a usable header */
+  defaultRetryAfterMs?: number;
   intervalMs?: number;
   timeoutMs?: number;
   now?: () => number;
@@ -71,6 +89,9 @@ export interface SamplerOptions {
 
 /** Thrown inside a scrape to end the sampling with this reason. */
 class Unavailable extends Error {}
+
+/** Thrown inside a scrape to skip this sample: the gate is closed (a Retry-After is running). */
+class Skipped extends Error {}
 
 export class PlatformSampler {
   readonly #o: Required<SamplerOptions>;
@@ -82,6 +103,8 @@ export class PlatformSampler {
   constructor(options: SamplerOptions) {
     this.#o = {
       fetch: fetch as unknown as MetricsFetch,
+      gate: options.gate ?? new RateLimitGate(),
+      defaultRetryAfterMs: 1000,
       intervalMs: SAMPLE_INTERVAL_MS,
       timeoutMs: SAMPLE_TIMEOUT_MS,
       now: Date.now,
@@ -137,12 +160,16 @@ export class PlatformSampler {
       this.#errors = 0;
       this.#o.onSample(sample);
     } catch (err) {
+      if (err instanceof Skipped) return;
       if (err instanceof Unavailable) this.#giveUp(err.message);
       else if (++this.#errors >= MAX_CONSECUTIVE_ERRORS) this.#giveUp(`${MAX_CONSECUTIVE_ERRORS} failed attempts in a row, last: ${(err as Error).message}`);
     }
   }
 
   async #fetchText(): Promise<string> {
+    const url = this.#o.url;
+    // Closed by a Retry-After: not even a login for this sample.
+    if (this.#o.gate.waitMs(hostOf(url)) > 0) throw new Skipped();
     let token: string;
     try {
       token = await this.#o.accessToken();
@@ -151,12 +178,16 @@ export class PlatformSampler {
     }
     let res: MetricsResponse;
     let body: string;
-    const url = this.#o.url;
+    const ticket = this.#o.gate.tryPass(hostOf(url));
+    if (!ticket) throw new Skipped();
     try {
       const signal = AbortSignal.timeout(this.#o.timeoutMs);
       res = await this.#o.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/plain' }, signal });
       body = await res.text();
+      const wait = res.status === 429 ? retryAfterMs(res.headers.get('retry-after') ?? undefined, { defaultRetryAfterMs: this.#o.defaultRetryAfterMs, maxRetryAfterMs: Infinity, maxRetries: 0 }) : 0;
+      this.#o.gate.settle(ticket, res.status, wait);
     } catch (err) {
+      this.#o.gate.release(ticket);
       const e = err as Error & { cause?: { code?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new Unavailable(`${url} did not answer within ${this.#o.timeoutMs} ms`);
       throw new Error(`${url}: ${e.cause?.code ?? e.message}`);

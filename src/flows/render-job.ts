@@ -1,11 +1,13 @@
 /**
  * One render as the client sees it: enqueue (retrying after 429s within
  * bounds), poll with backoff until the job succeeds, fails or passes its
- * deadline. Pure: the processor feeds it responses and the clock.
+ * deadline; or, where the deployment renders synchronously, the finished
+ * render in the enqueue's answer. Pure: the processor feeds it responses
+ * and the clock.
  */
 import { type BackoffPolicy, nextPollDelayMs } from '../api/backoff.ts';
-import { extractJobId, extractJobOutcome, RENDER_TYPES, type RenderJobInput, type RenderType } from '../api/dialect.ts';
-import type { RateLimitPolicy } from '../api/retry-after.ts';
+import { extractJobId, extractJobOutcome, extractRenderResult, RENDER_TYPES, type RenderJobInput, type RenderType } from '../api/dialect.ts';
+import { beyondMaxWait, type RateLimitPolicy } from '../api/retry-after.ts';
 
 export type RenderOutcome = 'succeeded' | 'failed' | 'timed_out' | 'not_enqueued' | 'lost';
 
@@ -63,13 +65,28 @@ export function pickRenderType(mix: Record<RenderType, number>, random: () => nu
 
 export type EnqueueStep =
   | { next: 'poll' }
+  /** a synchronous render answered with the finished render: nothing to poll */
+  | { next: 'finished'; outcome: 'succeeded' | 'failed' }
   | { next: 'retry'; reason: 'rate_limited' | 'unauthorized' }
   | { next: 'done'; outcome: 'not_enqueued'; reason: 'rate_limit_give_up' | 'http_error' | 'bad_body'; detail: string };
 
-export function onEnqueueResponse(job: RenderJob, status: number, body: unknown, now: number, policy: RateLimitPolicy): EnqueueStep {
+export interface EnqueueContext {
+  /** the Retry-After of a 429, milliseconds: beyond the policy's maximum the render gives up */
+  retryAfterMs?: number;
+  /** the deployment renders synchronously (api.syncRender) */
+  sync?: boolean;
+  /** response time of the enqueue: a synchronous render's whole processing time */
+  latencyMs?: number;
+}
+
+export function onEnqueueResponse(job: RenderJob, status: number, body: unknown, now: number, policy: RateLimitPolicy, c: EnqueueContext = {}): EnqueueStep {
   job.enqueueAttempts++;
   if (status === 429) {
     job.rateLimitedInARow++;
+    if (c.retryAfterMs !== undefined && beyondMaxWait(c.retryAfterMs, policy)) {
+      settle(job, 'not_enqueued', now);
+      return { next: 'done', outcome: 'not_enqueued', reason: 'rate_limit_give_up', detail: `Retry-After ${Math.ceil(c.retryAfterMs / 1000)} s beyond maxRetryAfterMs` };
+    }
     if (job.rateLimitedInARow > policy.maxRetries) {
       settle(job, 'not_enqueued', now);
       return { next: 'done', outcome: 'not_enqueued', reason: 'rate_limit_give_up', detail: `still 429 after ${policy.maxRetries} retries` };
@@ -84,6 +101,19 @@ export function onEnqueueResponse(job: RenderJob, status: number, body: unknown,
   if (status < 200 || status >= 300) {
     settle(job, 'not_enqueued', now);
     return { next: 'done', outcome: 'not_enqueued', reason: 'http_error', detail: `HTTP ${status}` };
+  }
+  if (c.sync) {
+    const result = extractRenderResult(body);
+    if (!result.ok) {
+      settle(job, 'not_enqueued', now);
+      return { next: 'done', outcome: 'not_enqueued', reason: 'bad_body', detail: result.reason };
+    }
+    const id = extractJobId(body);
+    job.jobId = id.ok ? id.value : `sync-${job.enqueueAttempts}`;
+    job.enqueuedAt = now - Math.max(0, c.latencyMs ?? 0);
+    job.reauthenticated = false;
+    settle(job, result.value, now);
+    return { next: 'finished', outcome: result.value };
   }
   const id = extractJobId(body);
   if (!id.ok) {
@@ -110,10 +140,10 @@ export type PollStep =
  * proxy, a job the API does not know yet) is polled again: the deadline,
  * not one bad answer, decides when to stop watching.
  */
-export function onStatusResponse(job: RenderJob, status: number, body: unknown, now: number, policy: RateLimitPolicy): PollStep {
+export function onStatusResponse(job: RenderJob, status: number, body: unknown, now: number, policy: RateLimitPolicy, retryAfterMs?: number): PollStep {
   if (status === 429) {
     job.rateLimitedInARow++;
-    if (job.rateLimitedInARow > policy.maxRetries) {
+    if (job.rateLimitedInARow > policy.maxRetries || (retryAfterMs !== undefined && beyondMaxWait(retryAfterMs, policy))) {
       settle(job, 'lost', now);
       return { next: 'done', outcome: 'lost', reason: 'rate_limit_give_up' };
     }

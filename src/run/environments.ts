@@ -1,6 +1,7 @@
 /**
  * Where a run goes: `environments/<name>.yml` holds only what differs per
- * deployment (BASE_URL, WIDGET_URL, dialect, polling settings); the
+ * deployment (BASE_URL, WIDGET_URL, dialect, the deployment's shape under
+ * `api`, polling settings); the
  * BASE_URL, WIDGET_URL and LUNEO_DIALECT environment variables override
  * the file, as in the requirements. Everything is checked here, before any
  * load, with messages that say what to fix.
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type BackoffPolicy, DEFAULT_BACKOFF, validateBackoff } from '../api/backoff.ts';
-import { type Dialect, isDialect, RENDER_TYPES, type RenderType } from '../api/dialect.ts';
+import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYPES, type RenderType, ROUTE_PLACEHOLDERS, type RouteTemplates } from '../api/dialect.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
@@ -29,6 +30,16 @@ export interface RunSettings {
   guarded: boolean;
   /** credentials may fall back to the sandbox's built-in ones */
   sandbox: boolean;
+  /** the deployment's routes and behaviours (api section), read only by src/api/dialect.ts */
+  deployment: Deployment;
+  /**
+   * Production's express-slow-down (+500 ms per request after the 100th in
+   * 15 min per address) is hard-coded: assumed wherever the production
+   * limiter shows, unless the environment says the deployment under test had it removed.
+   */
+  slowDownRemoved: boolean;
+  /** worker threads spread the logins they make on their own over this window */
+  loginSpreadMs: number;
   embed: { iframeDelayMs: Range; viewMs: Range };
   render: {
     mix: Record<RenderType, number>;
@@ -95,6 +106,8 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
 
   const embed = section(doc, 'embed', ['iframeDelayMs', 'viewMs'], problems);
   const render = section(doc, 'render', ['mix', 'thinkMs', 'poll', 'rateLimit'], problems);
+  const api = section(doc, 'api', API_KEYS, problems);
+  const dialect: Dialect = isDialect(dialectRaw) ? dialectRaw : 'seed';
   unknownKeys(doc, '', TOP_LEVEL_KEYS, problems);
   for (const key of ['guarded', 'sandbox'] as const) {
     if (doc[key] !== undefined && typeof doc[key] !== 'boolean') problems.push(`${key} must be true or false, got ${JSON.stringify(doc[key])}`);
@@ -104,9 +117,12 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
     description: str('description') ?? environment,
     baseUrl,
     widgetUrl,
-    dialect: isDialect(dialectRaw) ? dialectRaw : 'seed',
+    dialect,
     guarded: doc.guarded === true,
     sandbox: doc.sandbox === true,
+    deployment: deploymentFrom(api, dialect, problems),
+    slowDownRemoved: bool(api.slowDownRemoved, false, 'api.slowDownRemoved', problems),
+    loginSpreadMs: nonNegative(api.loginSpreadMs, 2000, 'api.loginSpreadMs', problems),
     embed: {
       iframeDelayMs: range(embed.iframeDelayMs, { min: 0, max: 500 }, 'embed.iframeDelayMs', problems),
       viewMs: range(embed.viewMs, { min: 1000, max: 3000 }, 'embed.viewMs', problems),
@@ -126,7 +142,79 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
   return settings;
 }
 
-const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'embed', 'render', 'abort'];
+const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'api', 'embed', 'render', 'abort'];
+const API_KEYS = ['routes', 'tokensFrom', 'cookies', 'refreshRotates', 'syncRender', 'slowDownRemoved', 'loginSpreadMs'];
+
+function bool(v: unknown, dflt: boolean, key: string, problems: string[]): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v === 'boolean') return v;
+  problems.push(`${key} must be true or false, got ${JSON.stringify(v)}`);
+  return dflt;
+}
+
+function nonNegative(v: unknown, dflt: number, key: string, problems: string[]): number {
+  if (v === undefined) return dflt;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  problems.push(`${key} must be a number >= 0, got ${JSON.stringify(v)}`);
+  return dflt;
+}
+
+/**
+ * The api section over the dialect's defaults (the embed branch for v1):
+ * route templates must be paths with only their own placeholders, so that
+ * a typo is refused here rather than sent 10,000 times.
+ */
+function deploymentFrom(api: Record<string, unknown>, dialect: Dialect, problems: string[]): Deployment {
+  const dep = defaultDeployment(dialect);
+  const routesRaw = api.routes;
+  if (routesRaw !== undefined) {
+    if (!isRecord(routesRaw)) problems.push('api.routes must be a mapping of route name to path template');
+    else {
+      const names = Object.keys(ROUTE_PLACEHOLDERS) as (keyof RouteTemplates)[];
+      for (const [name, value] of Object.entries(routesRaw)) {
+        if (!(names as string[]).includes(name)) {
+          problems.push(`api.routes: unknown route "${name}" (known: ${names.join(', ')})`);
+          continue;
+        }
+        const route = name as keyof RouteTemplates;
+        if (value === null && (route === 'health' || route === 'metrics')) {
+          dep.routes[route] = null;
+          continue;
+        }
+        if (typeof value !== 'string' || !value.startsWith('/') || /\s|#/.test(value)) {
+          problems.push(`api.routes.${route} must be a path starting with / (e.g. ${JSON.stringify(dep.routes[route] ?? '/api/v1/health')}), got ${JSON.stringify(value)}`);
+          continue;
+        }
+        const allowed = ROUTE_PLACEHOLDERS[route];
+        for (const m of value.matchAll(/\{(\w*)\}/g)) {
+          if (!allowed.includes(m[1]!)) problems.push(`api.routes.${route}: unknown placeholder {${m[1]}} (allowed: ${allowed.map((a) => `{${a}}`).join(', ') || 'none'})`);
+        }
+        dep.routes[route] = value;
+      }
+    }
+  }
+  if (api.tokensFrom !== undefined) {
+    if (api.tokensFrom === 'body' || api.tokensFrom === 'cookie') dep.tokensFrom = api.tokensFrom;
+    else problems.push(`api.tokensFrom must be "body" or "cookie", got ${JSON.stringify(api.tokensFrom)}`);
+  }
+  if (api.cookies !== undefined) {
+    const c = isRecord(api.cookies) ? api.cookies : {};
+    if (!isRecord(api.cookies)) problems.push('api.cookies must be a mapping { accessToken, refreshToken }');
+    unknownKeys(c, 'api.cookies: ', ['accessToken', 'refreshToken'], problems);
+    for (const k of ['accessToken', 'refreshToken'] as const) {
+      const v = c[k];
+      if (v === undefined) continue;
+      if (typeof v === 'string' && /^[\w.-]+$/.test(v)) dep.cookies[k] = v;
+      else problems.push(`api.cookies.${k} must be a cookie name, got ${JSON.stringify(v)}`);
+    }
+  }
+  dep.refreshRotates = bool(api.refreshRotates, dep.refreshRotates, 'api.refreshRotates', problems);
+  dep.syncRender = bool(api.syncRender, dep.syncRender, 'api.syncRender', problems);
+  if (dialect === 'seed' && (api.tokensFrom !== undefined || api.refreshRotates !== undefined)) {
+    problems.push('api.tokensFrom and api.refreshRotates apply to dialect v1 only (seed uses an API key)');
+  }
+  return dep;
+}
 
 /** A typo must not pass silently: `gaurded: true` would otherwise unguard production. */
 function unknownKeys(v: Record<string, unknown>, prefix: string, known: readonly string[], problems: string[]): void {

@@ -3,6 +3,8 @@
  * the luneo plugin, which runs in the same main thread and writes it into
  * the results. Only non-secret fields.
  */
+import type { Deployment } from '../api/dialect.ts';
+import type { RateLimitPolicy } from '../api/retry-after.ts';
 export interface RunInfo {
   scenario: string;
   environment: string;
@@ -25,4 +27,20 @@ export function publishRunInfo(info: RunInfo): void {
 
 export function readRunInfo(): RunInfo | undefined {
   return (globalThis as Record<symbol, unknown>)[KEY] as RunInfo | undefined;
+}
+
+/** What the main thread's platform-metrics sampler needs beyond RunInfo: kept out of the results file. */
+export interface RunAccess {
+  deployment: Deployment;
+  rateLimit: RateLimitPolicy;
+}
+
+const ACCESS_KEY = Symbol.for('luneo-load-tests.run-access');
+
+export function publishRunAccess(access: RunAccess): void {
+  (globalThis as Record<symbol, unknown>)[ACCESS_KEY] = access;
+}
+
+export function readRunAccess(): RunAccess | undefined {
+  return (globalThis as Record<symbol, unknown>)[ACCESS_KEY] as RunAccess | undefined;
 }

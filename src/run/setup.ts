@@ -1,13 +1,21 @@
 /**
  * What happens once before any load (Artillery's `before` hook, in the main
- * thread): choose the environment, refuse what must not run, check the
- * target answers, log in, and say what is about to happen. Each refusal is
- * a ConfigError whose message tells the operator what to do.
+ * thread): choose the environment, refuse what must not run, log in, walk
+ * the flow once (preflight), refuse a run the target's rate limits would
+ * spoil, and say what is about to happen. Each refusal is a ConfigError
+ * whose message tells the operator what to do.
  */
-import { AuthSession, type SessionState } from '../api/auth-session.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AuthError, AuthSession, type SessionState } from '../api/auth-session.ts';
 import { type Credentials, resolveCredentials } from '../api/credentials.ts';
-import { parseJson, routes } from '../api/dialect.ts';
+import { hostOf } from '../api/rate-limit-gate.ts';
+import { processGate } from '../api/process-gate.ts';
+import { renderInput } from '../flows/render-job.ts';
+import { originForShop } from '../flows/embed-visit.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from './environments.ts';
+import { type PreflightFetch, preflight } from './preflight.ts';
+import { ACCEPT_RATE_LIMIT_VARIABLE, checkRateLimits, type RouteKey, routeRates } from './rate-limit-check.ts';
 import { peakConcurrency, type Stage, totalDuration } from '../load/model.ts';
 import type { ScenarioName } from '../load/profiles.ts';
 
@@ -72,24 +80,6 @@ export function banner(plan: RunPlan): string {
   ].join('\n');
 }
 
-async function probe(settings: RunSettings, timeoutMs: number): Promise<void> {
-  const url = settings.baseUrl + routes.health(settings.dialect);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new ConfigError(`BASE_URL ${settings.baseUrl} is unreachable (${cause} on ${url}). Is the target up? For the local sandbox: npm run sandbox. Nothing was sent.`);
-  }
-  const body = await res.text();
-  if (res.status >= 500 || res.status === 404) {
-    throw new ConfigError(`health check ${url} answered HTTP ${res.status}: is BASE_URL right, and is it the ${settings.dialect} dialect? Nothing was sent.`);
-  }
-  if (!parseJson(body).ok) {
-    throw new ConfigError(`health check ${url} did not answer JSON (HTTP ${res.status}): BASE_URL must be the API, not a web page. Nothing was sent.`);
-  }
-}
-
 export interface PrepareInput {
   scenario: FlowName;
   environment: unknown;
@@ -98,10 +88,39 @@ export interface PrepareInput {
   stagesText: unknown;
   env?: Env;
   probeTimeoutMs?: number;
+  fetch?: PreflightFetch;
+  /** where the preflight's notes go (rate limits accepted, validation refused) */
+  warn?: (line: string) => void;
+}
+
+/** The first data row of a payload file next to scenarios/ (data/<name>.csv), as column → value. */
+export function firstRow(scenarioFile: string | undefined, name: string, columns: readonly string[]): Record<string, string> {
+  const dir = scenarioFile ? path.resolve(path.dirname(scenarioFile), '..', 'data') : path.resolve(process.cwd(), 'data');
+  const file = path.join(dir, `${name}.csv`);
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const header = lines[0]?.split(',').map((c) => c.trim()) ?? [];
+  const row = lines[1]?.split(',').map((c) => c.trim());
+  if (!row) throw new ConfigError(`${file} has no data row: the preflight walks the flow with its first row`);
+  const out: Record<string, string> = {};
+  columns.forEach((c, i) => {
+    const at = header.indexOf(c);
+    out[c] = row[at >= 0 ? at : i] ?? '';
+  });
+  return out;
+}
+
+function unreachable(url: string, code: string, what: 'BASE_URL' | 'WIDGET_URL', base: string): ConfigError {
+  return new ConfigError(`${what} ${base} is unreachable (${code} on ${url}). Is the target up? For the local sandbox: npm run sandbox. Nothing was sent.`);
 }
 
 export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
   const env = input.env ?? process.env;
+  const warn = input.warn ?? ((line: string) => console.warn(line));
   const settings = loadSettings(input.environment, environmentsDir(input.scenarioFile, env), env);
   let stages: Stage[];
   try {
@@ -112,13 +131,66 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
   checkGuard(settings, stages, env);
   // The contract check walks the render routes too, so it needs their credentials.
   const credentials = resolveCredentials(settings, input.scenario === 'embed' ? 'embed' : 'render', env);
-  await probe(settings, input.probeTimeoutMs ?? 5000);
+  const gate = processGate();
+  const policy = settings.render.rateLimit;
   let session: SessionState | undefined;
+  let auth: AuthSession | undefined;
   if (credentials?.dialect === 'v1') {
+    auth = new AuthSession({
+      baseUrl: settings.baseUrl,
+      email: credentials.email,
+      password: credentials.password,
+      deployment: settings.deployment,
+      rateLimit: policy,
+      gate,
+      timeoutMs: input.probeTimeoutMs ?? 10_000,
+    });
     try {
-      session = await new AuthSession({ baseUrl: settings.baseUrl, email: credentials.email, password: credentials.password }).login();
+      session = await auth.login();
     } catch (err) {
+      const m = /^cannot reach (\S+): (.*)$/.exec((err as Error).message);
+      if (err instanceof AuthError && m) throw unreachable(m[1]!, m[2]!, 'BASE_URL', settings.baseUrl);
       throw new ConfigError(`login failed: ${(err as Error).message}. Check LUNEO_EMAIL and LUNEO_PASSWORD. Nothing was sent.`);
+    }
+  }
+  const shop = firstRow(input.scenarioFile, 'shops', ['shop', 'origin']);
+  const design = firstRow(input.scenarioFile, 'designs', ['designId', 'productId', 'brandId']);
+  const walked = await preflight({
+    flow: input.scenario,
+    baseUrl: settings.baseUrl,
+    widgetUrl: settings.widgetUrl,
+    deployment: settings.deployment,
+    policy,
+    gate,
+    bearer: async () => (auth ? auth.accessToken() : credentials?.dialect === 'seed' ? credentials.apiKey : undefined),
+    shop: { shop: shop.shop!, origin: originForShop(shop.shop!, shop.origin) },
+    render: renderInput(design, '2d', 'contract'),
+    timeoutMs: input.probeTimeoutMs ?? 10_000,
+    ...(input.fetch ? { fetch: input.fetch } : {}),
+  });
+  if (walked.failures.length > 0) {
+    const only = walked.failures.length === 1 ? walked.failures[0]! : '';
+    const down = /^(GET|POST) (\S+) → unreachable \((.*)\)$/.exec(only);
+    if (down) {
+      const widget = down[2]!.startsWith(settings.widgetUrl) && !down[2]!.startsWith(settings.baseUrl);
+      throw unreachable(down[2]!, down[3]!, widget ? 'WIDGET_URL' : 'BASE_URL', widget ? settings.widgetUrl : settings.baseUrl);
+    }
+    throw new ConfigError(
+      `preflight: one ${input.scenario === 'render' ? 'renderer' : 'visitor'} walked the ${input.scenario} flow against ${settings.baseUrl} (dialect ${settings.dialect}) and it failed; no load was sent:\n` +
+        walked.failures.map((f) => `  ${f}`).join('\n') +
+        `\n  Check BASE_URL/WIDGET_URL, the dialect and the api.routes of environments/${settings.environment}.yml against the deployment (npx artillery run -e ${settings.environment} scenarios/contract.yml shows every route).`,
+    );
+  }
+  for (const w of walked.warnings) warn(`luneo-load-tests: preflight: ${w}`);
+  if (input.scenario !== 'contract') {
+    const hostOfRoute = (r: RouteKey) => hostOf(r === 'widget' ? settings.widgetUrl : settings.baseUrl);
+    const finding = checkRateLimits(walked.observations, routeRates(input.scenario, settings), hostOfRoute, stages, settings);
+    if (finding.limited || finding.slowedDown) {
+      const head = `rate limits: this run would measure the platform's rate limiter, not the platform (${settings.environment}, ${settings.baseUrl}):`;
+      if (env[ACCEPT_RATE_LIMIT_VARIABLE]?.trim() !== '1') {
+        throw new ConfigError(`${head}\n  ${finding.lines.join('\n  ')}\n  No load was sent.`);
+      }
+      warn(`luneo-load-tests: ${head} accepted with ${ACCEPT_RATE_LIMIT_VARIABLE}=1:\n  ${finding.lines.join('\n  ')}`);
     }
   }
   return {

@@ -12,12 +12,17 @@ import type { RunSettings } from './environments.ts';
 import { decodeStages } from '../load/stages-codec.ts';
 import { departureTime, type Stage } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
-import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
-import { type RateLimitPolicy, retryDelayMs } from '../api/retry-after.ts';
+import { type GateTicket, hostOf } from '../api/rate-limit-gate.ts';
+import { processGate } from '../api/process-gate.ts';
+import { beyondMaxWait, type RateLimitPolicy, retryAfterMs } from '../api/retry-after.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export const gate = new RateLimitGate();
+/** Shared with every other thread of this process: the main thread's sampler and the other workers. */
+export const gate = processGate();
+
+/** Each user's ticket of its request in flight; kept out of context.vars, which the expect plugin prints. */
+const tickets = new WeakMap<object, GateTicket>();
 
 /** Vars the `before` hook hands to every virtual user (see processors/*.ts). */
 export interface RunVars {
@@ -39,7 +44,7 @@ export function runVars(context: VUContext): RunVars {
 
 let settingsCache: { text: string; settings: VuSettings } | undefined;
 
-export type VuSettings = Pick<RunSettings, 'embed' | 'render'>;
+export type VuSettings = Pick<RunSettings, 'embed' | 'render' | 'deployment' | 'loginSpreadMs'>;
 
 /** The environment's settings, parsed once per worker and shared by its users (memory per user matters at 10,000). */
 export function settingsFor(vars: RunVars): VuSettings {
@@ -66,15 +71,21 @@ let session: AuthSession | undefined;
 export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
   if (!session) {
     const { email, password } = runtimeCredentials();
+    const s = settingsFor(vars);
     session = new AuthSession(
       {
         baseUrl: vars.luneoBaseUrl,
         email,
         password,
+        deployment: s.deployment,
+        rateLimit: s.render.rateLimit,
         // Logins and refreshes go to the same host as the load: they wait at the same gate.
-        beforeRequest: () => gate.pass(hostOf(vars.luneoBaseUrl), sleep),
-        onRateLimited: (delayMs) => gate.close(hostOf(vars.luneoBaseUrl), delayMs),
+        gate,
+        // Every worker starts from the before hook's session: its refresh token is not this worker's alone.
+        sharedRefreshToken: true,
+        loginSpreadMs: s.loginSpreadMs,
         onEvent: (e) => {
+          if (e === 'server_error_retry') return;
           const name = { login: METRICS.auth.logins, refresh: METRICS.auth.refreshes, relogin: METRICS.auth.reloginsAfter401, failure: METRICS.auth.failures }[e];
           events.emit('counter', name, 1);
         },
@@ -90,10 +101,18 @@ export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
  * start the clock. Hooks run before Artillery templates the URL, so the
  * processor sets the URL it built itself.
  */
-export async function passGate(req: Record<string, unknown>, context: VUContext, url: string): Promise<void> {
+export async function passGate(req: Record<string, unknown>, context: VUContext, url: string, policy: RateLimitPolicy): Promise<void> {
   req.url = url;
-  await gate.pass(hostOf(url), sleep);
+  // A wait beyond the environment's maximum throws: this user gives up (Artillery counts the error) rather than go early.
+  tickets.set(context.vars, await gate.pass(hostOf(url), { maxWaitMs: policy.maxRetryAfterMs }));
   context.vars.luneoRequestStartedAt = performance.now();
+}
+
+/** onError of a request: no answer came, so if it was the probe after a wait, another request proves the way. */
+export function requestFailed(context: VUContext): void {
+  const t = tickets.get(context.vars);
+  if (t) gate.release(t);
+  tickets.delete(context.vars);
 }
 
 export function headerOf(res: HttpResponse, name: string): string | undefined {
@@ -122,17 +141,21 @@ export function accountResponse(
   context: VUContext,
   events: VUEvents,
   policy: RateLimitPolicy,
-): { verdict: RequestVerdict; ms: number; retryAfterMs?: number } {
+): { verdict: RequestVerdict; ms: number; retryAfterMs?: number; gaveUp?: boolean } {
   const ms = responseTimeMs(res, context);
   const status = res.statusCode ?? 0;
   events.emit('counter', METRICS.requests.sent, 1);
   events.emit('histogram', METRICS.requests.allMs, ms);
+  const ticket = tickets.get(context.vars) ?? { host: hostOf(typeof req.url === 'string' ? req.url : ''), probe: false, lease: 0n, waitedMs: 0 };
+  tickets.delete(context.vars);
   if (status === 429) {
-    const retryAfterMs = retryDelayMs(headerOf(res, 'retry-after'), policy);
-    gate.close(hostOf(typeof req.url === 'string' ? req.url : ''), retryAfterMs);
+    // The whole address is told to wait, whatever this request does next: the gate closes for all of it.
+    const wait = retryAfterMs(headerOf(res, 'retry-after'), policy);
+    gate.settle(ticket, 429, wait);
     events.emit('counter', METRICS.requests.rateLimited, 1);
-    return { verdict: 'rate_limited', ms, retryAfterMs };
+    return { verdict: 'rate_limited', ms, retryAfterMs: wait, gaveUp: beyondMaxWait(wait, policy) };
   }
+  gate.settle(ticket, status);
   if (status < 200 || status >= 400) {
     events.emit('counter', METRICS.requests.failed, 1);
     return { verdict: 'failed', ms };
