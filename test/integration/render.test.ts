@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, environmentsWith, failedChecks, loadRun, QUICK_RENDERS, tail, withSandbox } from '../support/load-run.ts';
+import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_RENDERS, tail, withSandbox } from '../support/load-run.ts';
 
 const M = METRICS.render;
 const COMPLETION = 'luneo_render_jobs_succeeded / luneo_render_jobs_enqueued > 0.9';
@@ -23,7 +23,7 @@ describe('render scenario against the sandbox', () => {
         assert.equal(counter(r, M.jobsSucceeded), counter(r, M.jobsEnqueued), 'every enqueued job was followed to success');
         assert.ok((r.results?.aggregate.summaries[M.jobProcessingMs]?.count ?? 0) > 0, 'processing time recorded');
         assert.ok((r.results?.aggregate.summaries[M.pollsPerJob]?.count ?? 0) > 0, 'polls per job recorded');
-        assert.equal(sb.stats().render.enqueued, counter(r, M.jobsEnqueued), 'the sandbox saw every enqueue');
+        assert.equal(sb.stats().render.enqueued, counter(r, M.jobsEnqueued) + PREFLIGHT_WALK.enqueues, 'the sandbox saw every enqueue, and the preflight\'s');
         if (dialect === 'v1') assert.ok(sb.stats().requests.byRoute['auth.login'], 'v1 logged in');
       });
     });
@@ -45,7 +45,8 @@ describe('render scenario against the sandbox', () => {
   });
 
   test('forced 429s are honoured: no early retries, counted, and the run still passes', async () => {
-    const faults = { force429: { rate: 0.15, retryAfterSec: 1 } };
+    // skip: the preflight's enqueue and status go through, so every 429 is one the run counts.
+    const faults = { force429: { rate: 0.15, retryAfterSec: 1, skip: 2 } };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb });
       assert.equal(r.code, 0, tail(r));
@@ -59,7 +60,7 @@ describe('render scenario against the sandbox', () => {
   });
 
   test('429 with an HTTP-date Retry-After is honoured too', async () => {
-    const faults = { force429: { rate: 0.15, retryAfterSec: 2, retryAfterFormat: 'http-date' as const } };
+    const faults = { force429: { rate: 0.15, retryAfterSec: 2, retryAfterFormat: 'http-date' as const, skip: 3 } };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1' });
       assert.equal(r.code, 0, tail(r));

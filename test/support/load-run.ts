@@ -72,6 +72,12 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
   return runArtillery(run);
 }
 
+/**
+ * Requests the before hook's preflight sends before any load (one walk of
+ * the flow): the sandbox sees them, the run's counters do not.
+ */
+export const PREFLIGHT_WALK = { validations: 1, enqueues: 1 } as const;
+
 export function counter(r: ArtilleryRunResult, name: string): number {
   return r.results?.aggregate.counters[name] ?? 0;
 }

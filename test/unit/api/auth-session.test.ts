@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthError, AuthSession, expiryOf, type FetchLike, jwtExp, refreshMarginMs, type SessionEvent } from '../../../src/api/auth-session.ts';
+import { AuthError, AuthSession, expiryOf, type FetchLike, jwtExp, refreshMarginMs, SERVER_ERROR_BACKOFF_MS, SERVER_ERROR_RETRIES, serverErrorBackoffMs, type SessionEvent } from '../../../src/api/auth-session.ts';
+import { defaultDeployment } from '../../../src/api/dialect.ts';
+import { RateLimitGate } from '../../../src/api/rate-limit-gate.ts';
 
 const BASE = 'https://api.example.test';
 const T0 = 1_700_000_000_000;
 
-type Reply = { status: number; body: string } | Error;
+type Reply = { status: number; body: string; setCookie?: string[] } | Error;
 interface Call {
   url: string;
   path: string;
@@ -28,7 +30,7 @@ function fakeFetch(reply: (call: Call, n: number) => Reply | Promise<Reply>) {
     perPath.set(path, n);
     const r = await reply(call, n);
     if (r instanceof Error) throw r;
-    return { status: r.status, text: async () => r.body };
+    return { status: r.status, text: async () => r.body, headers: { get: () => null, getSetCookie: () => r.setCookie ?? [] } };
   };
   return { fetch, calls, paths: () => calls.map((c) => c.path) };
 }
@@ -43,8 +45,11 @@ function tokenServer(expiresIn: number, refreshReply?: () => Reply) {
   });
 }
 
+/** Sessions under test do not really sleep between 5xx retries. */
+const noSleep = async () => {};
+
 function session(fetch: FetchLike, clock: { t: number }, events: SessionEvent[] = []) {
-  return new AuthSession({ baseUrl: BASE, email: 'lt@example.test', password: 'pw', fetch, now: () => clock.t, onEvent: (e) => events.push(e) });
+  return new AuthSession({ baseUrl: BASE, email: 'lt@example.test', password: 'pw', fetch, now: () => clock.t, onEvent: (e) => events.push(e), sleep: noSleep });
 }
 
 function deferred<T>() {
@@ -228,17 +233,19 @@ describe('AuthSession: failures', () => {
 
   it('the password never appears in an error', async () => {
     const f = fakeFetch(() => ({ status: 500, body: 'oops' }));
-    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'sup3r-s3cret', fetch: f.fetch, now: () => T0 });
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'sup3r-s3cret', fetch: f.fetch, now: () => T0, sleep: noSleep });
     await assert.rejects(s.login(), (err: Error) => !err.message.includes('sup3r-s3cret'));
   });
 
   it('a failed renewal is not remembered: the next call tries again', async () => {
-    const f = fakeFetch((_call, n) => (n === 1 ? { status: 502, body: 'bad gateway' } : ok({ accessToken: 'a2', refreshToken: 'r2', expiresIn: 900 })));
+    // 502 for the first login and all its 5xx retries.
+    const failing = SERVER_ERROR_RETRIES + 1;
+    const f = fakeFetch((_call, n) => (n <= failing ? { status: 502, body: 'bad gateway' } : ok({ accessToken: 'a2', refreshToken: 'r2', expiresIn: 900 })));
     const s = session(f.fetch, { t: T0 });
     await assert.rejects(s.accessToken(), AuthError);
     assert.equal(s.state, undefined);
     assert.equal(await s.accessToken(), 'a2');
-    assert.equal(f.calls.length, 2);
+    assert.equal(f.calls.length, failing + 1);
   });
 });
 
@@ -285,47 +292,126 @@ describe('AuthSession: rate-limited login', () => {
     return { fetch, calls };
   }
 
-  it('waits what Retry-After says, after the gate, then logs in', async () => {
-    const { fetch, calls } = limited('2', 2);
+  /** A gate on a clock that its sleeps advance. */
+  function clockedGate() {
+    const clock = { t: T0 };
     const waits: number[] = [];
-    const told: number[] = [];
-    let gatePasses = 0;
-    const s = new AuthSession({
-      baseUrl: BASE,
-      email: 'e',
-      password: 'p',
-      fetch,
-      now: () => T0,
+    const gate = new RateLimitGate({
+      now: () => clock.t,
+      marginMs: 0,
       sleep: async (ms) => {
         waits.push(ms);
-      },
-      onRateLimited: (ms) => told.push(ms),
-      beforeRequest: async () => {
-        gatePasses++;
+        clock.t += ms;
       },
     });
+    return { clock, waits, gate };
+  }
+
+  it('waits at the gate for what Retry-After says, then logs in', async () => {
+    const { fetch, calls } = limited('2', 2);
+    const { clock, waits, gate } = clockedGate();
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'p', fetch, now: () => clock.t, gate, sleep: noSleep });
     assert.equal((await s.login()).accessToken, 'a');
     assert.equal(calls.length, 3);
-    assert.deepEqual(waits, [2000, 2000]);
-    assert.deepEqual(told, [2000, 2000]);
-    assert.equal(gatePasses, 3, 'every attempt waits at the gate first');
+    assert.deepEqual(waits, [2000, 2000], 'each retry waited the whole Retry-After at the shared gate');
+  });
+
+  it('a Retry-After beyond maxRetryAfterMs gives up at once, and closes the gate for the whole Retry-After', async () => {
+    const { fetch, calls } = limited('52', 100);
+    const { gate } = clockedGate();
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'p', fetch, now: () => T0, gate, sleep: noSleep, rateLimit: { defaultRetryAfterMs: 1000, maxRetryAfterMs: 10_000, maxRetries: 5 } });
+    await rejectsAuth(s.login(), /rate-limited \(HTTP 429\) with Retry-After 52 s, beyond maxRetryAfterMs 10000 ms: gave up/);
+    assert.equal(calls.length, 1, 'nothing was sent early');
+    assert.equal(gate.waitMs(new URL(BASE).host), 52_000, 'every other request of this address waits too');
   });
 
   it('gives up after the policy’s retries with an error that says so', async () => {
     const { fetch, calls } = limited(null, 100);
-    const waits: number[] = [];
-    const s = new AuthSession({
-      baseUrl: BASE,
-      email: 'e',
-      password: 'p',
-      fetch,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
-      rateLimit: { defaultRetryAfterMs: 750, maxRetryAfterMs: 10_000, maxRetries: 3 },
-    });
+    const { clock, waits, gate } = clockedGate();
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'p', fetch, now: () => clock.t, gate, sleep: noSleep, rateLimit: { defaultRetryAfterMs: 750, maxRetryAfterMs: 10_000, maxRetries: 3 } });
     await rejectsAuth(s.login(), /still rate-limited \(HTTP 429\) after 3 retries/);
     assert.equal(calls.length, 4);
     assert.deepEqual(waits, [750, 750, 750], 'no Retry-After: the default wait');
+  });
+});
+
+describe('AuthSession: logins at scale', () => {
+  it('retries a 5xx with jittered backoff, bounded, and succeeds (same-second logins of one user answer 500)', async () => {
+    const waits: number[] = [];
+    const events: SessionEvent[] = [];
+    const f = fakeFetch((_c, n) => (n <= 2 ? { status: 500, body: '{"statusCode":500,"message":"Internal server error"}' } : ok({ accessToken: 'a', refreshToken: 'r', expiresIn: 900 })));
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'p', fetch: f.fetch, now: () => T0, random: () => 0.5, onEvent: (e) => events.push(e), sleep: async (ms) => void waits.push(ms) });
+    assert.equal((await s.login()).accessToken, 'a');
+    assert.equal(f.calls.length, 3);
+    assert.deepEqual(waits, [serverErrorBackoffMs(0, () => 0.5), serverErrorBackoffMs(1, () => 0.5)]);
+    assert.deepEqual(events, ['server_error_retry', 'server_error_retry', 'login']);
+  });
+
+  it('the 5xx backoff is full jitter under a doubling ceiling, capped', () => {
+    assert.equal(serverErrorBackoffMs(0, () => 1), SERVER_ERROR_BACKOFF_MS.baseMs);
+    assert.equal(serverErrorBackoffMs(2, () => 1), SERVER_ERROR_BACKOFF_MS.baseMs * 4);
+    assert.equal(serverErrorBackoffMs(20, () => 1), SERVER_ERROR_BACKOFF_MS.maxMs);
+    assert.equal(serverErrorBackoffMs(3, () => 0), 0);
+  });
+
+  it('gives up after its retries: a login that keeps failing is an error, not a hang', async () => {
+    const f = fakeFetch(() => ({ status: 503, body: '{}' }));
+    await rejectsAuth(session(f.fetch, { t: T0 }).login(), /answered HTTP 503/);
+    assert.equal(f.calls.length, SERVER_ERROR_RETRIES + 1);
+  });
+
+  it('a worker that shares the handed-over refresh token logs in on its own (after a spread delay) where refresh rotates', async () => {
+    const clock = { t: T0 };
+    const waits: number[] = [];
+    const f = tokenServer(10);
+    const s = new AuthSession(
+      { baseUrl: BASE, email: 'e', password: 'p', fetch: f.fetch, now: () => clock.t, random: () => 0.5, sharedRefreshToken: true, loginSpreadMs: 2000, sleep: async (ms) => void waits.push(ms) },
+      { accessToken: 'given', refreshToken: 'shared', expiresAt: T0 + 10_000 },
+    );
+    assert.equal(await s.accessToken(), 'given');
+    clock.t = T0 + 9_000;
+    assert.equal(await s.accessToken(), 'access-1');
+    assert.deepEqual(f.paths(), ['/api/v1/auth/login'], 'the shared refresh token is not spent: others hold it');
+    assert.deepEqual(waits, [1000]);
+    clock.t = T0 + 9_000 + 9_500;
+    assert.equal(await s.accessToken(), 'access-2');
+    assert.deepEqual(f.paths(), ['/api/v1/auth/login', '/api/v1/auth/refresh'], 'its own refresh token it refreshes');
+  });
+
+  it('where refresh does not rotate, the shared refresh token is refreshed as usual', async () => {
+    const clock = { t: T0 };
+    const f = tokenServer(10);
+    const s = new AuthSession(
+      { baseUrl: BASE, email: 'e', password: 'p', fetch: f.fetch, now: () => clock.t, sharedRefreshToken: true, deployment: { ...defaultDeployment('v1'), refreshRotates: false }, sleep: noSleep },
+      { accessToken: 'given', refreshToken: 'shared', expiresAt: T0 + 10_000 },
+    );
+    clock.t = T0 + 9_500;
+    await s.accessToken();
+    assert.deepEqual(f.paths(), ['/api/v1/auth/refresh']);
+    assert.deepEqual(f.calls[0]?.json, { refreshToken: 'shared' });
+  });
+});
+
+describe('AuthSession: tokens only in cookies (mainline)', () => {
+  it('reads Set-Cookie on login and sends the refresh cookie on refresh', async () => {
+    const clock = { t: T0 };
+    let n = 0;
+    const f = fakeFetch(() => {
+      n++;
+      return { status: 200, body: '{"user":{"id":"u1"},"success":true}', setCookie: [`accessToken=acc-${n}; Path=/; HttpOnly`, `refreshToken=ref-${n}; Path=/api/v1/auth; HttpOnly`] };
+    });
+    const s = new AuthSession({ baseUrl: BASE, email: 'e', password: 'p', fetch: f.fetch, now: () => clock.t, deployment: { ...defaultDeployment('v1'), tokensFrom: 'cookie' }, sleep: noSleep });
+    const state = await s.login();
+    assert.equal(state.accessToken, 'acc-1');
+    assert.equal(state.refreshToken, 'ref-1');
+    clock.t = T0 + 15 * 60_000;
+    assert.equal(await s.accessToken(), 'acc-2');
+    assert.equal(f.calls[1]?.path, '/api/v1/auth/refresh');
+    assert.equal(f.calls[1]?.headers.cookie, 'refreshToken=ref-1');
+  });
+
+  it('a body-token deployment that answers only cookies says which setting to change', async () => {
+    const f = fakeFetch(() => ({ status: 200, body: '{"user":{},"success":true}', setCookie: ['accessToken=a'] }));
+    await rejectsAuth(session(f.fetch, { t: T0 }).login(), /set api\.tokensFrom: cookie/);
   });
 });

@@ -1,19 +1,30 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  type Deployment,
+  type RenderJobInput,
   classifyValidationFailure,
+  cookiesOf,
+  defaultDeployment,
+  errorMessageOf,
   extractEmbedGrant,
   extractJobId,
   extractJobOutcome,
   extractLoginGrant,
+  extractRenderResult,
+  extractSessionGrant,
+  fillRoute,
+  healthNeedsUser,
   isDialect,
   isValidationAccepted,
   mapJobStatus,
   parseJson,
-  type RenderJobInput,
   routes,
   unwrap,
 } from '../../../src/api/dialect.ts';
+
+const SEED = defaultDeployment('seed');
+const V1 = defaultDeployment('v1');
 
 const envelope = (data: unknown) => JSON.stringify({ success: true, data, timestamp: '2026-01-01T00:00:00.000Z' });
 
@@ -41,21 +52,23 @@ describe('isDialect', () => {
 });
 
 describe('routes', () => {
-  it('health and metrics live under /api/v1 only in v1', () => {
-    assert.equal(routes.health('v1'), '/api/v1/health');
-    assert.equal(routes.health('seed'), '/health');
-    assert.equal(routes.metrics('v1'), '/api/v1/metrics');
-    assert.equal(routes.metrics('seed'), '/metrics');
+  it('health and metrics live under /api/v1 in v1; the seed contract has neither', () => {
+    assert.equal(routes.health(V1), '/api/v1/health');
+    assert.equal(routes.health(SEED), undefined);
+    assert.equal(routes.metrics(V1), '/api/v1/metrics');
+    assert.equal(routes.metrics(SEED), undefined);
+    assert.equal(healthNeedsUser(V1), true);
+    assert.equal(healthNeedsUser(SEED), false);
   });
 
   it('embed token carries the shop, URL-encoded, under each prefix', () => {
-    assert.equal(routes.embedToken('seed', 'test-shop-1.myshopify.com'), '/api/embed/token?shop=test-shop-1.myshopify.com');
-    assert.equal(routes.embedToken('v1', 'a&b=c'), '/api/v1/embed/token?shop=a%26b%3Dc');
+    assert.equal(routes.embedToken(SEED, 'test-shop-1.myshopify.com'), '/api/embed/token?shop=test-shop-1.myshopify.com');
+    assert.equal(routes.embedToken(V1, 'a&b=c'), '/api/v1/embed/token?shop=a%26b%3Dc');
   });
 
   it('embed validate sends only the nonce', () => {
-    assert.deepEqual(routes.embedValidate('seed', 'n1'), { path: '/api/embed/validate', json: { nonce: 'n1' } });
-    assert.deepEqual(routes.embedValidate('v1', 'n1'), { path: '/api/v1/embed/validate', json: { nonce: 'n1' } });
+    assert.deepEqual(routes.embedValidate(SEED, 'n1'), { path: '/api/embed/validate', json: { nonce: 'n1' } });
+    assert.deepEqual(routes.embedValidate(V1, 'n1'), { path: '/api/v1/embed/validate', json: { nonce: 'n1' } });
   });
 
   it('widget document is the root of the widget host with token, nonce and shop', () => {
@@ -68,18 +81,18 @@ describe('routes', () => {
   });
 
   it('login and refresh are v1 routes with their JSON bodies', () => {
-    assert.deepEqual(routes.login('a@b.c', 'pw'), { path: '/api/v1/auth/login', json: { email: 'a@b.c', password: 'pw' } });
-    assert.deepEqual(routes.refresh('rt'), { path: '/api/v1/auth/refresh', json: { refreshToken: 'rt' } });
+    assert.deepEqual(routes.login(V1, 'a@b.c', 'pw'), { path: '/api/v1/auth/login', json: { email: 'a@b.c', password: 'pw' } });
+    assert.deepEqual(routes.refresh(V1, 'rt'), { path: '/api/v1/auth/refresh', json: { refreshToken: 'rt' } });
   });
 
   it('seed enqueue: design route with type, prompt and options.quality/format', () => {
-    const spec = routes.enqueueRender('seed', { ...job, type: 'ar' });
+    const spec = routes.enqueueRender(SEED, { ...job, type: 'ar' });
     assert.equal(spec.path, '/api/designs/design%201%2Fa/render');
     assert.deepEqual(spec.json, { type: 'ar', prompt: 'a red mug', options: { quality: 'standard', format: 'png' } });
   });
 
   it('v1 enqueue: 2d/3d route, no prompt or type (strict validation rejects unknown fields), width/height in options', () => {
-    const spec = routes.enqueueRender('v1', job);
+    const spec = routes.enqueueRender(V1, job);
     assert.equal(spec.path, '/api/v1/render/2d');
     assert.deepEqual(spec.json, {
       productId: 'prod-1',
@@ -87,16 +100,67 @@ describe('routes', () => {
       designId: 'design 1/a',
       options: { width: 1024, height: 768, quality: 'standard', format: 'png' },
     });
-    assert.equal(routes.enqueueRender('v1', { ...job, type: '3d' }).path, '/api/v1/render/3d');
+    assert.equal(routes.enqueueRender(V1, { ...job, type: '3d' }).path, '/api/v1/render/3d');
     // v1 has no AR route: AR goes through 3d.
-    assert.equal(routes.enqueueRender('v1', { ...job, type: 'ar' }).path, '/api/v1/render/3d');
+    assert.equal(routes.enqueueRender(V1, { ...job, type: 'ar' }).path, '/api/v1/render/3d');
     assert.ok(!('prompt' in (spec.json ?? {})));
     assert.ok(!('type' in (spec.json ?? {})));
   });
 
   it('job status route per dialect, id encoded', () => {
-    assert.equal(routes.jobStatus('seed', 'j/1'), '/api/jobs/j%2F1/status');
-    assert.equal(routes.jobStatus('v1', 'r 1'), '/api/v1/render/r%201');
+    assert.equal(routes.jobStatus(SEED, 'j/1'), '/api/jobs/j%2F1/status');
+    assert.equal(routes.jobStatus(V1, 'r 1'), '/api/v1/render/r%201');
+  });
+
+  it("a deployment's route templates replace the dialect's (mainline's status route)", () => {
+    const mainline: Deployment = { ...V1, routes: { ...V1.routes, renderStatus: '/api/v1/render/status/{id}', embedToken: '/x/token?s={shop}&v=1' } };
+    assert.equal(routes.jobStatus(mainline, 'r 1'), '/api/v1/render/status/r%201');
+    assert.equal(routes.embedToken(mainline, 'a&b'), '/x/token?s=a%26b&v=1');
+    assert.equal(fillRoute('/a/{missing}/{id}', { id: '7' }), '/a/{missing}/7');
+  });
+
+  it('the v1 defaults are the embed branch: tokens in the body, refresh rotates, asynchronous render', () => {
+    assert.equal(V1.tokensFrom, 'body');
+    assert.equal(V1.refreshRotates, true);
+    assert.equal(V1.syncRender, false);
+    assert.equal(SEED.refreshRotates, false);
+  });
+});
+
+describe('extractSessionGrant', () => {
+  const cookieDep: Deployment = { ...V1, tokensFrom: 'cookie' };
+  it('reads the tokens from Set-Cookie where the deployment puts them only there', () => {
+    const g = extractSessionGrant(cookieDep, '{"user":{"id":"u"},"success":true}', ['accessToken=A.B.C; Path=/; HttpOnly', 'refreshToken=R1; Path=/api/v1/auth; HttpOnly']);
+    assert.deepEqual(g, { ok: true, value: { accessToken: 'A.B.C', refreshToken: 'R1' } });
+    assert.deepEqual(extractSessionGrant(cookieDep, '{}', ['other=1']), { ok: false, reason: 'missing_field' });
+    assert.deepEqual(extractSessionGrant(V1, '{"user":{},"success":true}', ['accessToken=A']), { ok: false, reason: 'missing_field' }, 'body deployments read the body');
+  });
+
+  it('a refresh that does not rotate may leave the refresh token out: the current one stays', () => {
+    const keep: Deployment = { ...V1, refreshRotates: false };
+    assert.deepEqual(extractSessionGrant(keep, JSON.stringify({ success: true, data: { accessToken: 'a2' } }), [], 'r1'), { ok: true, value: { accessToken: 'a2', refreshToken: 'r1' } });
+    assert.deepEqual(extractSessionGrant(V1, JSON.stringify({ success: true, data: { accessToken: 'a2' } }), [], 'r1'), { ok: false, reason: 'missing_field' }, 'a rotating refresh must answer a new one');
+  });
+
+  it('cookiesOf drops attributes and empty values', () => {
+    assert.deepEqual([...cookiesOf(['a=1; HttpOnly', 'b=; Path=/', 'junk', 'c=x=y'])], [['a', '1'], ['c', 'x=y']]);
+  });
+});
+
+describe('errorMessageOf and extractRenderResult', () => {
+  it("takes the message of v1's envelope, seed's error, production's 429 body, a proxy page's text", () => {
+    assert.equal(errorMessageOf('{"success":false,"error":"Not Found","message":"Cannot POST /api/v1/embed/validate","statusCode":404}'), 'Cannot POST /api/v1/embed/validate');
+    assert.equal(errorMessageOf('{"success":false,"message":["nonce must be a string","x"]}'), 'nonce must be a string; x');
+    assert.equal(errorMessageOf('{"error":"Too many requests from this IP, please try again later.","statusCode":429}'), 'Too many requests from this IP, please try again later.');
+    assert.equal(errorMessageOf('<html><h1>502 Bad Gateway</h1></html>'), '(not JSON) 502 Bad Gateway');
+    assert.equal(errorMessageOf(''), '(empty body)');
+  });
+
+  it('a synchronous render answers the finished render: success, failure, or a result URL', () => {
+    assert.deepEqual(extractRenderResult('{"success":true,"data":{"renderId":"r","status":"success"}}'), { ok: true, value: 'succeeded' });
+    assert.deepEqual(extractRenderResult('{"success":true,"data":{"renderId":"r","status":"failed"}}'), { ok: true, value: 'failed' });
+    assert.deepEqual(extractRenderResult('{"url":"https://x/r.png"}'), { ok: true, value: 'succeeded' });
+    assert.deepEqual(extractRenderResult('{"success":true,"data":{"renderId":"r","state":"prioritized"}}'), { ok: false, reason: 'missing_field' });
   });
 });
 

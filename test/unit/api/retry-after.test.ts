@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_RATE_LIMIT_POLICY, parseRetryAfter, type RateLimitPolicy, retryDelayMs } from '../../../src/api/retry-after.ts';
+import { beyondMaxWait, DEFAULT_RATE_LIMIT_POLICY, parseRetryAfter, type RateLimitPolicy, retryAfterMs } from '../../../src/api/retry-after.ts';
 
 const NOW = Date.parse('2015-10-21T07:27:00Z');
 
@@ -45,22 +45,25 @@ describe('parseRetryAfter', () => {
   });
 });
 
-describe('retryDelayMs', () => {
+describe('retryAfterMs and beyondMaxWait', () => {
   const policy: RateLimitPolicy = { defaultRetryAfterMs: 1500, maxRetryAfterMs: 30_000, maxRetries: 3 };
 
   it('uses the server value when usable', () => {
-    assert.equal(retryDelayMs('2', policy, NOW), 2000);
-    assert.equal(retryDelayMs('Wed, 21 Oct 2015 07:27:10 GMT', policy, NOW), 10_000);
+    assert.equal(retryAfterMs('2', policy, NOW), 2000);
+    assert.equal(retryAfterMs('Wed, 21 Oct 2015 07:27:10 GMT', policy, NOW), 10_000);
   });
 
   it('falls back to the default without a usable header', () => {
-    assert.equal(retryDelayMs(undefined, policy, NOW), 1500);
-    assert.equal(retryDelayMs('garbage', policy, NOW), 1500);
+    assert.equal(retryAfterMs(undefined, policy, NOW), 1500);
+    assert.equal(retryAfterMs('garbage', policy, NOW), 1500);
   });
 
-  it('never waits longer than maxRetryAfterMs', () => {
-    assert.equal(retryDelayMs('3600', policy, NOW), 30_000);
-    assert.equal(retryDelayMs('Thu, 22 Oct 2015 07:27:00 GMT', policy, NOW), 30_000);
+  it('never shortens what the server asked: beyond maxRetryAfterMs the request gives up instead of going early', () => {
+    assert.equal(retryAfterMs('3600', policy, NOW), 3_600_000);
+    assert.equal(retryAfterMs('Thu, 22 Oct 2015 07:27:00 GMT', policy, NOW), 86_400_000);
+    assert.equal(beyondMaxWait(30_000, policy), false);
+    assert.equal(beyondMaxWait(30_001, policy), true);
+    assert.equal(beyondMaxWait(retryAfterMs('52', policy, NOW), { ...policy, maxRetryAfterMs: 10_000 }), true);
   });
 
   it('the default policy is sane', () => {
