@@ -72,8 +72,15 @@ export function admit(ctx: RequestContext, route: RouteName, host: Host): boolea
   const now = ctx.arrivedAt;
   const style = state.options.rateLimit.style;
   const forced = state.faults.force429;
-  // Probes keep working, except where the platform limits every path (production) or a forced 429 names them.
-  if ((route === 'health' || route === 'metrics') && style !== 'express' && !forced?.routes?.includes(route)) return true;
+  // Probes keep working, except where the platform limits every path (production) or a forced 429 names them;
+  // one that comes while its client is told to wait still counts as an early retry.
+  if ((route === 'health' || route === 'metrics') && style !== 'express' && !forced?.routes?.includes(route)) {
+    if (state.blocks.size > 0 && host === 'api') {
+      const block = state.blocks.active(ctx.client(), now);
+      if (block !== undefined && now - block.sentAt > state.options.earlyRetryGraceMs) state.stats.recordEarlyRetry(route, clientLabel(ctx.client()), block.until - now, now);
+    }
+    return true;
+  }
   const forcedHere = forced !== null && forced.rate > 0 && (forced.routes !== undefined ? forced.routes.includes(route) : host === 'api' && route !== 'health' && route !== 'metrics');
   const limiter = host === 'api' && style !== 'throttler' ? state.limiter : null;
   const limited =

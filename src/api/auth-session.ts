@@ -54,7 +54,7 @@ export function refreshMarginMs(lifetimeMs: number): number {
 }
 
 /** 5xx retries of one login or refresh, and the backoff between them (full jitter, capped). */
-export const SERVER_ERROR_RETRIES = 4;
+export const SERVER_ERROR_RETRIES = 6;
 export const SERVER_ERROR_BACKOFF_MS = { baseMs: 250, maxMs: 4_000 } as const;
 
 /** Wait before 5xx retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)], so callers do not collide again. */

@@ -106,8 +106,10 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
 
   const embed = section(doc, 'embed', ['iframeDelayMs', 'viewMs'], problems);
   const render = section(doc, 'render', ['mix', 'thinkMs', 'poll', 'rateLimit'], problems);
-  const api = section(doc, 'api', API_KEYS, problems);
+  const apiSection = section(doc, 'api', API_KEYS, problems);
   const dialect: Dialect = isDialect(dialectRaw) ? dialectRaw : 'seed';
+  // The api section describes the deployment in the file's own dialect: LUNEO_DIALECT naming the other one starts from its defaults.
+  const api = str('DIALECT') === undefined || str('DIALECT') === dialect ? apiSection : {};
   unknownKeys(doc, '', TOP_LEVEL_KEYS, problems);
   for (const key of ['guarded', 'sandbox'] as const) {
     if (doc[key] !== undefined && typeof doc[key] !== 'boolean') problems.push(`${key} must be true or false, got ${JSON.stringify(doc[key])}`);
@@ -210,9 +212,6 @@ function deploymentFrom(api: Record<string, unknown>, dialect: Dialect, problems
   }
   dep.refreshRotates = bool(api.refreshRotates, dep.refreshRotates, 'api.refreshRotates', problems);
   dep.syncRender = bool(api.syncRender, dep.syncRender, 'api.syncRender', problems);
-  if (dialect === 'seed' && (api.tokensFrom !== undefined || api.refreshRotates !== undefined)) {
-    problems.push('api.tokensFrom and api.refreshRotates apply to dialect v1 only (seed uses an API key)');
-  }
   return dep;
 }
 

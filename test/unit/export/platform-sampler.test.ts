@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type MetricsFetch, type MetricsResponse, PlatformSampler, type SamplerOptions, toPlatformSample } from '../../../src/export/platform-sampler.ts';
 import type { PlatformSample } from '../../../src/run/recorder.ts';
+import { RateLimitGate } from '../../../src/api/rate-limit-gate.ts';
 
 const URL_ = 'https://api.example.test/api/v1/metrics';
 const TEXT = `# TYPE bullmq_queue_jobs_total gauge
@@ -131,11 +132,50 @@ describe('PlatformSampler', () => {
 
   it('5xx, 429 and connection errors under load are skipped; the sampling stops after three in a row', async () => {
     const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    const { sampler, samples, lines } = setup([{ status: 503 }, { status: 429 }, prom(), { status: 500 }, refused, { status: 502 }, prom()]);
-    for (let i = 0; i < 7; i++) await sampler.sampleOnce();
+    // The 429 closes the shared gate for its Retry-After (the default 1 s here): time passes between samples.
+    let t = 0;
+    const gate = new RateLimitGate({ now: () => t, marginMs: 0 });
+    const { sampler, samples, lines } = setup([{ status: 503 }, { status: 429 }, prom(), { status: 500 }, refused, { status: 502 }, prom()], { gate });
+    for (let i = 0; i < 7; i++) {
+      await sampler.sampleOnce();
+      t += 10_000;
+    }
     assert.equal(samples.length, 1);
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /platform metrics unavailable: 3 failed attempts in a row, last: .*answered HTTP 502/);
+  });
+
+  it('respects the shared gate: no request while a Retry-After runs, a 429 of its own closes it for everyone', async () => {
+    let t = 0;
+    const gate = new RateLimitGate({ now: () => t, marginMs: 0 });
+    const limited: Reply = { status: 429 };
+    const { sampler, samples, calls, lines } = setup([limited, prom()], { gate });
+    gate.close('api.example.test', 52_000); // a worker's 429
+    await sampler.sampleOnce();
+    assert.equal(calls.length, 0, 'skipped, not sent early');
+    t = 52_000;
+    await sampler.sampleOnce();
+    assert.equal(calls.length, 1);
+    assert.ok(gate.waitMs('api.example.test') > 0, "its own 429 closed the gate for the workers too");
+    await sampler.sampleOnce();
+    assert.equal(calls.length, 1);
+    t += 2_000;
+    await sampler.sampleOnce();
+    assert.equal(calls.length, 2);
+    assert.equal(samples.length, 1);
+    assert.deepEqual(lines, []);
+  });
+
+  it('queue waiting is waiting + prioritized + delayed: the platform files every job under prioritized', () => {
+    const text = [
+      '# TYPE bullmq_queue_jobs_total gauge',
+      'bullmq_queue_jobs_total{queue="render-processing",state="waiting"} 0',
+      'bullmq_queue_jobs_total{queue="render-processing",state="prioritized"} 40',
+      'bullmq_queue_jobs_total{queue="render-processing",state="delayed"} 2',
+      'bullmq_queue_jobs_total{queue="render-processing",state="active"} 1',
+    ].join('\n');
+    assert.equal(toPlatformSample(text, 5)?.queueWaiting, 42);
+    assert.equal(toPlatformSample('bullmq_queue_jobs_total{state="prioritized"} 3\n', 5)?.queueWaiting, 3);
   });
 
   it('a slow scrape is not doubled up', async () => {

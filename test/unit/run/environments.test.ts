@@ -7,6 +7,7 @@ import { DEFAULT_BACKOFF } from '../../../src/api/backoff.ts';
 import { ConfigError, environmentsDir, loadSettings, settingsFrom } from '../../../src/run/environments.ts';
 import { DEFAULT_RATE_LIMIT_POLICY } from '../../../src/api/retry-after.ts';
 import { abortEnabled, DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
+import { defaultDeployment } from '../../../src/api/dialect.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let dir = '';
@@ -179,7 +180,7 @@ describe('loadSettings: what is checked', () => {
 
   it('unknown top-level and section settings are errors, not silently ignored', () => {
     // a typo here would otherwise unguard production
-    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, embed, render, abort\)/);
+    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, api, embed, render, abort\)/);
     configError(() => staging(`${MINIMAL}embed:\n  viewMS: [1, 2]\n`), /embed: unknown setting "viewMS"/);
     configError(() => staging(`${MINIMAL}render:\n  polling: { initialMs: 1 }\n`), /render: unknown setting "polling"/);
     configError(() => staging(`${MINIMAL}render: 5\n`), /render must be a mapping/);
@@ -223,6 +224,43 @@ describe('loadSettings: what is checked', () => {
         return true;
       },
     );
+  });
+});
+
+describe('the api section: deployments that differ are configuration', () => {
+  const base = { BASE_URL: 'https://api.example.test', WIDGET_URL: 'https://w.example.test', DIALECT: 'v1' };
+  it('defaults to the embed branch for v1, and the shipped staging/prod files say so explicitly', () => {
+    const s = settingsFrom('staging', base, {}, 'mem');
+    assert.deepEqual(s.deployment, defaultDeployment('v1'));
+    assert.equal(s.slowDownRemoved, false);
+    for (const name of ['staging', 'prod', 'ci'] as const) {
+      const shipped = loadSettings(name, path.resolve(import.meta.dirname, '../../../environments'), {});
+      assert.deepEqual(shipped.deployment, defaultDeployment('v1'), name);
+    }
+  });
+
+  it('a mainline deployment: routes, cookie tokens, synchronous render', () => {
+    const s = settingsFrom('staging', { ...base, api: { routes: { renderStatus: '/api/v1/render/status/{id}', health: null }, tokensFrom: 'cookie', syncRender: true, refreshRotates: false, slowDownRemoved: true } }, {}, 'mem');
+    assert.equal(s.deployment.routes.renderStatus, '/api/v1/render/status/{id}');
+    assert.equal(s.deployment.routes.health, null);
+    assert.equal(s.deployment.tokensFrom, 'cookie');
+    assert.equal(s.deployment.syncRender, true);
+    assert.equal(s.deployment.refreshRotates, false);
+    assert.equal(s.slowDownRemoved, true);
+  });
+
+  it('refuses typos and templates that would be sent wrong', () => {
+    const bad = (api: unknown, re: RegExp) => assert.throws(() => settingsFrom('staging', { ...base, api }, {}, 'mem'), re);
+    bad({ routes: { renderStatus: '/api/v1/render/{renderId}' } }, /api\.routes\.renderStatus: unknown placeholder \{renderId\} \(allowed: \{id\}\)/);
+    bad({ routes: { status: '/x' } }, /api\.routes: unknown route "status"/);
+    bad({ routes: { login: 'api/v1/auth/login' } }, /api\.routes\.login must be a path starting with \//);
+    bad({ tokensFrom: 'header' }, /api\.tokensFrom must be "body" or "cookie"/);
+    bad({ syncrender: true }, /api: unknown setting "syncrender"/);
+  });
+
+  it("the section describes the file's own dialect: LUNEO_DIALECT naming the other starts from that one's defaults", () => {
+    const s = settingsFrom('staging', { ...base, api: { routes: { renderStatus: '/api/v1/render/status/{id}' }, tokensFrom: 'cookie' } }, { LUNEO_DIALECT: 'seed' }, 'mem');
+    assert.deepEqual(s.deployment, defaultDeployment('seed'));
   });
 });
 
