@@ -126,7 +126,7 @@ describe('rate limits known before the load', () => {
 });
 
 describe('deployments that differ are configuration', () => {
-  const MAINLINE = 'api:\n  tokensFrom: cookie\n  syncRender: true\n  routes:\n    renderStatus: /api/v1/render/status/{id}';
+  const MAINLINE = 'DIALECT: v1\napi:\n  tokensFrom: cookie\n  syncRender: true\n  routes:\n    renderStatus: /api/v1/render/status/{id}';
   // A synchronous render's latency is the render itself: quick 2D renders keep the enqueue thresholds in reach.
   const QUICK_2D = 'render:\n  mix: { 2d: 1, 3d: 0, ar: 0 }';
 

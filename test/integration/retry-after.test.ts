@@ -1,0 +1,57 @@
+/**
+ * Retry-After is a promise for the whole generator: after a 429, no request
+ * from any worker thread or from the main thread (sampler, preflight) reaches
+ * the target before it has passed. The sandbox counts every request that
+ * arrives while its client (the generator's address) is told to wait.
+ * Each case runs with 1 worker and with 3 (a preload makes os.cpus() say 4).
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { METRICS } from '../../src/metric-names.ts';
+import { counter, environmentsWith, loadRun, tail, withSandbox } from '../support/load-run.ts';
+
+const FOUR_CPUS = pathToFileURL(path.join(import.meta.dirname, '..', 'support', 'four-cpus.ts')).href;
+const workersEnv = (workers: 1 | 3): Record<string, string> =>
+  workers === 3 ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() } : {};
+
+/** One 429 on the first enqueue of the load (the preflight's goes through), telling the generator's address to wait. */
+const oneLongRetryAfter = (retryAfterSec: number) => ({
+  clientIdentity: 'address' as const,
+  faults: { force429: { rate: 1, count: 1, skip: 1, retryAfterSec, routes: ['render.enqueue' as const] } },
+});
+
+describe('Retry-After across all threads of the generator', () => {
+  for (const workers of [1, 3] as const) {
+    test(`Retry-After 30 s, beyond local's maxRetryAfterMs (10 s), ${workers} worker(s): the request gives up, counted; nothing goes early`, async () => {
+      await withSandbox(oneLongRetryAfter(30), async (sb) => {
+        const r = await loadRun({ scenario: 'render', sandbox: sb, env: workersEnv(workers) });
+        assert.equal(r.timedOut, false);
+        const stats = sb.stats();
+        assert.equal(stats.rateLimited.total, 1, 'the one forced 429');
+        assert.equal(stats.earlyRetries.total, 0, `requests before Retry-After had passed: ${JSON.stringify(stats.earlyRetries.examples.slice(0, 5))}`);
+        assert.ok(counter(r, METRICS.render.rateLimitGiveUps) >= 1, 'the 429 beyond the maximum was a give-up');
+        assert.ok(counter(r, 'vusers.failed') >= 1, 'users that would have had to wait longer than allowed gave up too');
+        assert.match(r.output, /rate-limited: Retry-After beyond maxRetryAfterMs, the request gave up/);
+        assert.notEqual(r.code, 0, 'a run that gave up on the limiter does not pass');
+      });
+    });
+  }
+
+  test('Retry-After 52 s within the maximum, 3 workers and the main-thread sampler (v1): nobody before it has passed, then the run goes on', async () => {
+    const env = { ...workersEnv(3), LUNEO_ENVIRONMENTS_DIR: environmentsWith('render:\n  rateLimit: { maxRetryAfterMs: 60000 }') };
+    await withSandbox(oneLongRetryAfter(52), async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env, timeoutMs: 150_000 });
+      assert.equal(r.timedOut, false, tail(r));
+      const stats = sb.stats();
+      assert.equal(stats.rateLimited.total, 1, 'after the wait, the probe was not limited: no burst of 429s');
+      assert.equal(stats.earlyRetries.total, 0, `requests before Retry-After had passed: ${JSON.stringify(stats.earlyRetries.examples.slice(0, 5))}`);
+      assert.equal(counter(r, METRICS.render.rateLimitGiveUps), 0, 'within the maximum, nobody gave up');
+      assert.ok(counter(r, METRICS.render.jobsSucceeded) >= 1, 'the load went on after the wait');
+      assert.ok((stats.requests.byRoute.metrics?.['200'] ?? 0) >= 1, 'the sampler ran');
+      // 6 users split over 3 workers: no worker ever held more than its share (one worker would hold all 6).
+      assert.ok((r.results?.luneo.peakUsersSampled ?? 6) <= 3, `peak users on one worker: ${r.results?.luneo.peakUsersSampled}`);
+    });
+  });
+});
