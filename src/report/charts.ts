@@ -304,7 +304,8 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
       chart(
         { id: 'platform-queue', group: 'Platform metrics', title: 'Render queue', subtitle: 'the platform\'s own metrics (/api/v1/metrics), sampled during the run', unit: 'jobs', x: px },
         colored([
-          { label: 'waiting', values: pick((s) => s.queueWaiting) },
+          // The platform files every job under BullMQ's prioritized state: waiting is waiting + prioritized + delayed.
+          { label: 'waiting (incl. prioritized, delayed)', values: pick((s) => s.queueWaiting) },
           { label: 'active', values: pick((s) => s.queueActive) },
         ]),
         'The platform reported no queue depth.',

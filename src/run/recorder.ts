@@ -45,7 +45,7 @@ export interface CheckRow extends Check {
 export interface PlatformSample {
   /** epoch ms */
   at: number;
-  /** bullmq_queue_jobs_total{state="waiting"} summed over queues */
+  /** bullmq_queue_jobs_total in the waiting, prioritized and delayed states (jobs not yet processed), summed over queues */
   queueWaiting?: number;
   queueActive?: number;
   /** bullmq_queue_oldest_waiting_seconds, max over queues */
