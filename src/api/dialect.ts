@@ -1,8 +1,10 @@
 /**
  * The two dialects of the Luneo API (see ../shared/docs/api-contract.md):
  * "seed", what the requirements' k6 scripts call, and "v1", what the
- * platform's backend implements. Every difference between them lives in
- * this module: routes, request bodies, response envelopes, status words.
+ * platform's backend implements, and the deployments that differ within
+ * v1 (embed branch, mainline). Every difference lives in this module:
+ * routes, request bodies, where tokens come from, response envelopes,
+ * status words, synchronous renders.
  */
 
 export const DIALECTS = ['seed', 'v1'] as const;
