@@ -152,6 +152,18 @@ describe('deployments that differ are configuration', () => {
 });
 
 describe('logins at scale', () => {
+  test('three worker threads renewing a short-lived token (same-second logins answer 500, refresh rotates strictly): no user fails', async () => {
+    const FOUR_CPUS = new URL('../support/four-cpus.ts', import.meta.url).href;
+    await withSandbox({ accessTokenTtlSec: 2, platform: { concurrentLogin500: true, strictRefreshRotation: true } }, async (sb) => {
+      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() } });
+      assert.equal(r.code, 0, tail(r));
+      assert.equal(counter(r, METRICS.auth.failures), 0);
+      assert.equal(counter(r, 'vusers.failed'), 0);
+      assert.ok(counter(r, METRICS.auth.logins) >= 3, 'each worker logged in on its own rather than spend the shared refresh token');
+      assert.equal(sb.stats().auth.unauthorized, 0, 'no rotated-away refresh token was used, no expired token sent');
+    });
+  });
+
   test('three generators logging in at once (same-second logins answer 500): all get in, by jittered retries', async () => {
     await withSandbox({ platform: { concurrentLogin500: true } }, async (sb) => {
       const dir = environmentsWith();
