@@ -18,6 +18,7 @@ import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '..
 import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages, type Stage } from '../src/load/model.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
 import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run/setup.ts';
+import { ACCEPT_RATE_LIMIT_VARIABLE } from '../src/run/rate-limit-check.ts';
 import { describeStages, parseStages, StageSyntaxError, vusStages } from '../src/load/cli-stages.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
 import { overridesFor, ROOT } from './artillery-run.ts';
@@ -33,7 +34,7 @@ export const FARGATE_SECRETS = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as c
  * --launch-config, or the worker would target something else than what
  * was checked here (and fail the production guard this script passed).
  */
-const FORWARDED_VARIABLES = ['BASE_URL', 'WIDGET_URL', 'LUNEO_DIALECT', CONFIRM_VARIABLE] as const;
+const FORWARDED_VARIABLES = ['BASE_URL', 'WIDGET_URL', 'LUNEO_DIALECT', CONFIRM_VARIABLE, ACCEPT_RATE_LIMIT_VARIABLE] as const;
 
 export const USAGE = `usage: npm run load -- --scenario ${SCENARIOS.join('|')} --env ${ENVIRONMENTS.join('|')} [options] [-- extra artillery args]
   --profile ENV        use that environment's profile instead of --env's own (e.g. --env staging --profile ci)
