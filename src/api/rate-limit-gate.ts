@@ -152,7 +152,7 @@ export class RateLimitGate {
 
   /** Milliseconds before `host` may be sent to again by Retry-After alone (0 = its time has passed). */
   waitMs(host: string): number {
-    const s = this.#slots.get(host) ?? this.#slot(host);
+    const s = this.#slot(host);
     return Math.max(0, Number(Atomics.load(this.#cells, s + OPEN_AT)) - this.#now());
   }
 
