@@ -16,7 +16,6 @@ import { type GateTicket, hostOf } from '../api/rate-limit-gate.ts';
 import { processGate } from '../api/process-gate.ts';
 import { beyondMaxWait, type RateLimitPolicy, retryAfterMs } from '../api/retry-after.ts';
 
-
 /** Shared with every other thread of this process: the main thread's sampler and the other workers. */
 export const gate = processGate();
 
