@@ -153,7 +153,9 @@ export function accountResponse(
     events.emit('counter', METRICS.requests.rateLimited, 1);
     return { verdict: 'rate_limited', ms, retryAfterMs: wait, gaveUp: beyondMaxWait(wait, policy) };
   }
-  gate.settle(ticket, status);
+  // No answer at all (the luneo engine hands transport errors to afterResponse as status 0): proves nothing about the limiter.
+  if (status === 0) gate.release(ticket);
+  else gate.settle(ticket, status);
   if (status < 200 || status >= 400) {
     events.emit('counter', METRICS.requests.failed, 1);
     return { verdict: 'failed', ms };
