@@ -14,6 +14,8 @@ import { departureTime, type Stage } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
 import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
 import { type RateLimitPolicy, retryDelayMs } from '../api/retry-after.ts';
+import { heldWhile } from './presence.ts';
+import { type WorkerPlan, workerPhases, workerPlan } from './worker-plan.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -54,6 +56,14 @@ function stagesOf(vars: RunVars): Stage[] {
   return stagesCache.stages;
 }
 
+let planCache: { text: string; plan: WorkerPlan } | undefined;
+
+/** This worker's part of the profile, from its own phases (left by the luneo plugin in this thread). */
+export function workerPlanFor(vars: RunVars): WorkerPlan {
+  if (planCache?.text !== vars.luneoStages) planCache = { text: vars.luneoStages, plan: workerPlan(stagesOf(vars), workerPhases()) };
+  return planCache.plan;
+}
+
 /** Epoch ms at which this user leaves, by the profile's LIFO departure rule. */
 export function departureAt(vars: RunVars, nowMs: number = Date.now()): number {
   const arrivedAt = Math.max(0, (nowMs - vars.luneoEpochMs) / 1000);
@@ -90,9 +100,14 @@ export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
  * start the clock. Hooks run before Artillery templates the URL, so the
  * processor sets the URL it built itself.
  */
-export async function passGate(req: Record<string, unknown>, context: VUContext, url: string): Promise<void> {
+export async function passGate(req: Record<string, unknown>, context: VUContext, url: string, events?: VUEvents): Promise<void> {
   req.url = url;
-  await gate.pass(hostOf(url), sleep);
+  const host = hostOf(url);
+  if (gate.waitMs(host) > 0) {
+    // A user held here is present but sends nothing: the sampler counts it as load not delivered.
+    const waited = await heldWhile(() => gate.pass(host, sleep));
+    events?.emit('counter', METRICS.load.gateWaitMs, Math.round(waited));
+  }
   context.vars.luneoRequestStartedAt = performance.now();
 }
 
@@ -113,8 +128,10 @@ export type RequestVerdict = 'ok' | 'rate_limited' | 'failed';
 
 /**
  * Count one response under the package-wide request metrics. A 429 is not a
- * failure of the system under test: it closes the gate for the host for as
- * long as Retry-After asks.
+ * failure of the system under test, nor a latency of it: it closes the gate
+ * for the host for as long as Retry-After asks and counts only towards the
+ * rate-limited share. Every other answer goes into the all-requests
+ * histogram; only a success (countSuccess) goes into the gated one.
  */
 export function accountResponse(
   req: Record<string, unknown>,
@@ -126,18 +143,43 @@ export function accountResponse(
   const ms = responseTimeMs(res, context);
   const status = res.statusCode ?? 0;
   events.emit('counter', METRICS.requests.sent, 1);
-  events.emit('histogram', METRICS.requests.allMs, ms);
   if (status === 429) {
     const retryAfterMs = retryDelayMs(headerOf(res, 'retry-after'), policy);
     gate.close(hostOf(typeof req.url === 'string' ? req.url : ''), retryAfterMs);
     events.emit('counter', METRICS.requests.rateLimited, 1);
     return { verdict: 'rate_limited', ms, retryAfterMs };
   }
+  events.emit('histogram', METRICS.requests.allMs, ms);
   if (status < 200 || status >= 400) {
     events.emit('counter', METRICS.requests.failed, 1);
     return { verdict: 'failed', ms };
   }
   return { verdict: 'ok', ms };
+}
+
+/** A successful answer (status and body): its time is what the latency SLOs gate, the k6 way. */
+export function countSuccess(events: VUEvents, stepHistogram: string, ms: number): void {
+  events.emit('histogram', stepHistogram, ms);
+  events.emit('histogram', METRICS.requests.okMs, ms);
+}
+
+/**
+ * A request that got no answer (Artillery's onError: reset, refused,
+ * timed out): a failed request, whose time (the timeout, for a timeout)
+ * stays in the all-requests histogram. Counted once per request, since
+ * Artillery may run onError twice for one error.
+ */
+export function countTransportError(err: unknown, context: VUContext, events: VUEvents): boolean {
+  if (context.vars.luneoTransportCounted === context.vars.luneoRequestStartedAt) return false;
+  context.vars.luneoTransportCounted = context.vars.luneoRequestStartedAt;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  events.emit('counter', METRICS.requests.sent, 1);
+  events.emit('counter', METRICS.requests.failed, 1);
+  events.emit('counter', METRICS.requests.transportErrors, 1);
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') events.emit('counter', METRICS.requests.timedOut, 1);
+  const started = context.vars.luneoRequestStartedAt;
+  if (typeof started === 'number') events.emit('histogram', METRICS.requests.allMs, performance.now() - started);
+  return true;
 }
 
 export function zeroCounters(events: VUEvents, names: readonly string[]): void {
