@@ -74,7 +74,11 @@ export function describeStretch(intermediate: readonly PeriodReport[], periods: 
   const start = Number(all[0]?.period ?? periods[0] ?? 0);
   const first = Math.min(...periods);
   const last = Math.max(...periods);
-  const users = (p: PeriodReport) => (p.counters[METRICS.load.userSeconds] ?? 0) / 10;
+  // Most users at one second (all workers), else the period's mean: a stretch at the end of the peak still reads as the peak.
+  const users = (p: PeriodReport) => {
+    const seconds = Object.keys(p.counters).filter((k) => k.startsWith(METRICS.load.usersAtSecondPrefix));
+    return seconds.length > 0 ? Math.max(...seconds.map((k) => p.counters[k] ?? 0)) : (p.counters[METRICS.load.userSeconds] ?? 0) / 10;
+  };
   const peak = all.reduce((m, p) => Math.max(m, users(p)), 0);
   const during = all.filter((p) => Number(p.period) >= first && Number(p.period) <= last).reduce((m, p) => Math.max(m, users(p)), 0);
   const from = Math.max(0, Math.round((first - start) / 1000 - 10));
