@@ -69,7 +69,7 @@ function sortedPeriods(intermediate: readonly PeriodReport[]): PeriodReport[] {
 }
 
 /** Where in the run, and at what concurrency, a stretch of periods lies: "50–70 s into the run, with 300 users (the peak)". */
-export function describeStretch(intermediate: readonly PeriodReport[], periods: readonly number[]): string {
+export function describeStretch(intermediate: readonly PeriodReport[], periods: readonly number[], lookback: number = 10): string {
   const all = sortedPeriods(intermediate);
   const start = Number(all[0]?.period ?? periods[0] ?? 0);
   const first = Math.min(...periods);
@@ -81,7 +81,8 @@ export function describeStretch(intermediate: readonly PeriodReport[], periods: 
   };
   const peak = all.reduce((m, p) => Math.max(m, users(p)), 0);
   const during = all.filter((p) => Number(p.period) >= first && Number(p.period) <= last).reduce((m, p) => Math.max(m, users(p)), 0);
-  const from = Math.max(0, Math.round((first - start) / 1000 - 10));
+  // A sliding window's period says where the window ended: it began up to `lookback` seconds before.
+  const from = Math.max(0, Math.round((first - start) / 1000 - lookback));
   const profile = all.reduce((m, p) => Math.max(m, p.summaries[METRICS.load.profileSeconds]?.max ?? 0), 0);
   const end = Math.round((last - start) / 1000 + 10);
   const to = profile > from ? Math.min(end, Math.ceil(profile)) : end;

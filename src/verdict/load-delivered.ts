@@ -99,7 +99,7 @@ export function loadDelivery(aggregate: PeriodReport, intermediate: readonly Per
     const gated = short.some((h) => h.held > 0.05 * h.planned);
     problems.push(
       `load not delivered: ${Math.round(100 * worst.share)} % of the planned concurrency was active during the hold ` +
-        `${describeStretch(intermediate, short.map((h) => h.at)).replace(/, with .*$/, '')} (${fmt((worst.present - worst.held) / 10)} of ${fmt(worst.planned / 10)} users on average over 10 s; tolerance ${Math.round(100 * limits.minHoldShare)} %)` +
+        `${describeStretch(intermediate, short.map((h) => h.at), 0).replace(/, with .*$/, '')} (${fmt((worst.present - worst.held) / 10)} of ${fmt(worst.planned / 10)} users on average over 10 s; tolerance ${Math.round(100 * limits.minHoldShare)} %)` +
         `${gated ? `; users waited at the rate-limit gate` : ''}${out.transportErrors > 0 ? `; ${out.transportErrors} requests got no answer (transport errors end a visitor with Artillery's HTTP engine)` : ''}`,
     );
   }
