@@ -6,10 +6,22 @@ import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'a
 import { makeBeforeHook } from '../src/run/before-hook.ts';
 import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/api/dialect.ts';
 import { handshakeMs, originForShop } from '../src/flows/embed-visit.ts';
-import { sampleGenerator } from '../src/run/generator-monitor.ts';
-import { join, leave } from '../src/run/presence.ts';
+import { join, leave, startSampling } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
-import { accountResponse, departureAt, passGate, randomIn, requestFailed, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
+import {
+  accountResponse,
+  countSuccess,
+  countTransportError,
+  departureAt,
+  passGate,
+  randomIn,
+  requestFailed,
+  runVars,
+  sessionFor,
+  settingsFor,
+  workerPlanFor,
+  zeroCounters,
+} from '../src/run/vu-runtime.ts';
 
 /** The environment's Retry-After policy: every request of a visitor honours it. */
 function policyOf(context: VUContext) {
@@ -25,7 +37,8 @@ export const prepareRun = makeBeforeHook('embed');
 export async function startVisitor(context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
   zeroCounters(events, [...ZERO_AT_START, ...COMMON_ZERO_AT_START]);
-  join(events, 'users');
+  startSampling(events, workerPlanFor(vars), Number(vars.luneoEpochMs), ['users']);
+  join('users');
   context.vars.departAt = departureAt(vars);
   context.vars.origin = originForShop(String(context.vars.shop), context.vars.shopOrigin as string | undefined);
 }
@@ -35,7 +48,6 @@ export async function beginPageView(context: VUContext, events: VUEvents): Promi
   const vars = runVars(context);
   const s = settingsFor(vars).embed;
   events.emit('counter', M.pageViews, 1);
-  sampleGenerator(events);
   context.vars.tokenUrl = vars.luneoBaseUrl + routes.embedToken(settingsFor(vars).deployment, String(context.vars.shop));
   context.vars.grantOk = false;
   context.vars.validateBody = undefined;
@@ -47,7 +59,8 @@ export async function beginPageView(context: VUContext, events: VUEvents): Promi
 
 /** beforeRequest of embed_token: a v1 token route wants the user's login token. */
 export async function tokenRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.tokenUrl), policyOf(context));
+  context.vars.luneoStep = 'token';
+  await passGate(req, context, String(context.vars.tokenUrl), policyOf(context), events);
   const vars = runVars(context);
   if (vars.luneoDialect === 'v1') {
     const token = await sessionFor(vars, events).accessToken();
@@ -56,12 +69,14 @@ export async function tokenRequest(req: Record<string, unknown>, context: VUCont
   }
 }
 
-export async function widgetRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
-  await passGate(req, context, String(context.vars.widgetDocUrl), policyOf(context));
+export async function widgetRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
+  context.vars.luneoStep = 'widget';
+  await passGate(req, context, String(context.vars.widgetDocUrl), policyOf(context), events);
 }
 
-export async function validateRequest(req: Record<string, unknown>, context: VUContext): Promise<void> {
-  await passGate(req, context, String(context.vars.validateUrl), policyOf(context));
+export async function validateRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
+  context.vars.luneoStep = 'validate';
+  await passGate(req, context, String(context.vars.validateUrl), policyOf(context), events);
   req.json = context.vars.validateJson;
   req.headers = { ...(req.headers as Record<string, string> | undefined), authorization: `Bearer ${String(context.vars.embedToken)}` };
 }
@@ -70,15 +85,25 @@ function stepDone(context: VUContext, ms: number): void {
   (context.vars.stepMs as number[]).push(ms);
 }
 
+/** A page view whose handshake failed: token, widget document or validation (the requirements' "success rate"). */
 function failVisit(events: VUEvents, ...counters: string[]): void {
   for (const c of counters) events.emit('counter', c, 1);
   events.emit('counter', M.handshakeFailed, 1);
 }
 
+/**
+ * A page view that met a 429 ends, as neither a success nor a failure of
+ * the handshake: it counts towards the rate-limited share, which makes the
+ * run invalid rather than failing an SLO.
+ */
+function rateLimitedVisit(context: VUContext, events: VUEvents): void {
+  context.vars.grantOk = false;
+  events.emit('counter', M.rateLimited, 1);
+}
+
 export async function afterToken(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
   const r = accountResponse(req, res, context, events, policyOf(context));
-  events.emit('histogram', M.tokenMs, r.ms);
-  if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.tokenFailed);
+  if (r.verdict === 'rate_limited') return rateLimitedVisit(context, events);
   if (res.statusCode === 401 && runVars(context).luneoDialect === 'v1') {
     // The user token expired under us: renew once for all users, this view is lost.
     await sessionFor(runVars(context), events).onUnauthorized(String(context.vars.usedAccessToken));
@@ -90,6 +115,7 @@ export async function afterToken(req: Record<string, unknown>, res: HttpResponse
     return failVisit(events, M.tokenFailed, grant.reason === 'non_json' ? M.tokenNonJson : M.tokenMissing);
   }
   events.emit('counter', M.tokenOk, 1);
+  countSuccess(events, M.tokenMs, r.ms);
   stepDone(context, r.ms);
   const vars = runVars(context);
   context.vars.embedToken = grant.value.token;
@@ -102,20 +128,21 @@ export async function afterToken(req: Record<string, unknown>, res: HttpResponse
 
 export async function afterWidget(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
   const r = accountResponse(req, res, context, events, policyOf(context));
-  events.emit('histogram', M.widgetMs, r.ms);
+  if (r.verdict === 'rate_limited') return rateLimitedVisit(context, events);
   if (r.verdict !== 'ok') {
     context.vars.grantOk = false;
-    return failVisit(events, M.widgetFailed, ...(r.verdict === 'rate_limited' ? [M.rateLimited] : []));
+    return failVisit(events, M.widgetFailed);
   }
   events.emit('counter', M.widgetOk, 1);
+  countSuccess(events, M.widgetMs, r.ms);
   stepDone(context, r.ms);
 }
 
 export async function afterValidate(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
   const r = accountResponse(req, res, context, events, policyOf(context));
-  events.emit('histogram', M.validateMs, r.ms);
-  if (r.verdict === 'rate_limited') return failVisit(events, M.rateLimited, M.validateFailed);
+  if (r.verdict === 'rate_limited') return rateLimitedVisit(context, events);
   if (r.verdict === 'ok' && isValidationAccepted(res.body)) {
+    countSuccess(events, M.validateMs, r.ms);
     stepDone(context, r.ms);
     events.emit('counter', M.validateOk, 1);
     events.emit('counter', M.handshakeOk, 1);
@@ -152,12 +179,21 @@ function leaveOnce(context: VUContext): void {
   leave('users');
 }
 
+const STEP_FAILED: Record<string, string> = { token: M.tokenFailed, widget: M.widgetFailed, validate: M.validateFailed };
+
 /**
- * onError: a transport error ends the visitor (Artillery's rule); it is no
- * longer here. Callback style: Artillery never awaits onError hooks.
+ * onError: a request got no answer (reset, refused, timed out). Its page
+ * view is a failed handshake and the request a failed one; with Artillery's
+ * HTTP engine the visitor then ends and is no longer here, which the
+ * verdict sees as load not delivered when it costs the profile its
+ * concurrency. Callback style: Artillery never awaits onError hooks.
  */
-export function visitorFailed(_err: unknown, _req: unknown, context: VUContext, _events: VUEvents, done: HookDone): void {
+export function visitorFailed(err: unknown, _req: unknown, context: VUContext, events: VUEvents, done: HookDone): void {
   requestFailed(context);
+  if (countTransportError(err, context, events)) {
+    const step = STEP_FAILED[String(context.vars.luneoStep)];
+    failVisit(events, M.transportFailed, ...(step ? [step] : []));
+  }
   leaveOnce(context);
   done();
 }

@@ -8,11 +8,23 @@ import { makeBeforeHook } from '../src/run/before-hook.ts';
 import { runtimeCredentials } from '../src/api/credentials.ts';
 import { routes } from '../src/api/dialect.ts';
 import type { RunSettings } from '../src/run/environments.ts';
-import { sampleGenerator } from '../src/run/generator-monitor.ts';
-import { join, leave } from '../src/run/presence.ts';
+import { join, leave, startSampling } from '../src/run/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
 import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/flows/render-job.ts';
-import { accountResponse, departureAt, passGate, randomIn, requestFailed, runVars, sessionFor, settingsFor, zeroCounters } from '../src/run/vu-runtime.ts';
+import {
+  accountResponse,
+  countSuccess,
+  countTransportError,
+  departureAt,
+  passGate,
+  randomIn,
+  requestFailed,
+  runVars,
+  sessionFor,
+  settingsFor,
+  workerPlanFor,
+  zeroCounters,
+} from '../src/run/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
@@ -31,13 +43,13 @@ function jobOf(context: VUContext): RenderJob {
 export async function startRenderer(context: VUContext, events: VUEvents): Promise<void> {
   const vars = runVars(context);
   zeroCounters(events, [...RENDER_ZERO_AT_START, ...COMMON_ZERO_AT_START]);
-  join(events, 'users', ['users', 'renders']);
+  startSampling(events, workerPlanFor(vars), Number(vars.luneoEpochMs), ['users', 'renders']);
+  join('users');
   context.vars.departAt = departureAt(vars);
 }
 
 /** Function step: a new render of a type drawn from the mix. */
-export async function beginRender(context: VUContext, events: VUEvents): Promise<void> {
-  sampleGenerator(events);
+export async function beginRender(context: VUContext): Promise<void> {
   const vars = runVars(context);
   const s = settingsOf(context);
   const job = newRenderJob(pickRenderType(s.mix));
@@ -62,14 +74,13 @@ async function renewAfter401(context: VUContext, events: VUEvents): Promise<void
 }
 
 export async function enqueueRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.enqueueUrl), settingsOf(context).rateLimit);
+  await passGate(req, context, String(context.vars.enqueueUrl), settingsOf(context).rateLimit, events);
   req.json = context.vars.enqueueJson;
   await authorize(req, context, events);
 }
 
 export async function afterEnqueue(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
   const r = accountResponse(req, res, context, events, settingsOf(context).rateLimit);
-  events.emit('histogram', M.enqueueMs, r.ms);
   events.emit('counter', M.enqueueAttempts, 1);
   const job = jobOf(context);
   const sync = settingsFor(runVars(context)).deployment.syncRender;
@@ -80,14 +91,16 @@ export async function afterEnqueue(req: Record<string, unknown>, res: HttpRespon
     return;
   }
   if (step.next === 'done') {
+    // Giving up on 429s is the limiter's doing, not the platform's: it counts towards the rate-limited share only.
+    if (step.reason === 'rate_limit_give_up') return void events.emit('counter', M.rateLimitGiveUps, 1);
     events.emit('counter', M.enqueueFailed, 1);
-    if (step.reason === 'rate_limit_give_up') events.emit('counter', M.rateLimitGiveUps, 1);
-    else if (r.verdict === 'ok') events.emit('counter', METRICS.requests.failed, 1);
+    if (r.verdict === 'ok') events.emit('counter', METRICS.requests.failed, 1);
     return;
   }
+  countSuccess(events, M.enqueueMs, r.ms);
   events.emit('counter', M.enqueueOk, 1);
   events.emit('counter', M.jobsEnqueued, 1);
-  join(events, 'renders');
+  join('renders');
   // A synchronous render is finished already: endRender counts it, with the enqueue's latency as its processing time.
   if (step.next === 'finished') return;
   const vars = runVars(context);
@@ -108,16 +121,15 @@ export function retryEnqueue(context: VUContext, next: (again: boolean) => void)
 }
 
 export async function statusRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.statusUrl), settingsOf(context).rateLimit);
+  await passGate(req, context, String(context.vars.statusUrl), settingsOf(context).rateLimit, events);
   await authorize(req, context, events);
 }
 
 export async function afterStatus(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  sampleGenerator(events);
   const r = accountResponse(req, res, context, events, settingsOf(context).rateLimit);
-  events.emit('histogram', M.statusMs, r.ms);
   if (r.verdict === 'rate_limited') events.emit('counter', M.rateLimited, 1);
   if (r.verdict === 'failed') events.emit('counter', M.statusFailed, 1);
+  if (r.verdict === 'ok') countSuccess(events, M.statusMs, r.ms);
   const job = jobOf(context);
   const step = onStatusResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsOf(context).rateLimit, r.retryAfterMs);
   if (res.statusCode === 401) await renewAfter401(context, events);
@@ -168,11 +180,13 @@ export function keepRendering(context: VUContext, next: (again: boolean) => void
 }
 
 /**
- * onError: a transport error ends the renderer (Artillery's rule); its
+ * onError: a request got no answer (reset, refused, timed out): a failed
+ * request; with Artillery's HTTP engine the renderer then ends and its
  * render is no longer watched. Callback style: Artillery never awaits onError hooks.
  */
-export function rendererFailed(_err: unknown, _req: unknown, context: VUContext, events: VUEvents, done: HookDone): void {
+export function rendererFailed(err: unknown, _req: unknown, context: VUContext, events: VUEvents, done: HookDone): void {
   requestFailed(context);
+  if (!countTransportError(err, context, events)) return done();
   const job = context.vars.renderJob as RenderJob | undefined;
   if (job?.jobId !== undefined && job.outcome === undefined) {
     leave('renders');

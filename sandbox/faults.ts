@@ -5,7 +5,7 @@ import type { Faults, FaultsPatch, Force429Fault, JobFaults, LatencyFault, Route
 export class FaultsError extends Error {}
 
 export function defaultFaults(): Faults {
-  return { latency: {}, errors: {}, nonJson: {}, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } };
+  return { latency: {}, errors: {}, nonJson: {}, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } };
 }
 
 export function cloneFaults(f: Faults): Faults {
@@ -31,6 +31,8 @@ export function mergeFaults(base: Faults, patch: FaultsPatch): Faults {
     latency: mergeMap(base.latency, patch.latency),
     errors: mergeMap(base.errors, patch.errors),
     nonJson: mergeMap(base.nonJson, patch.nonJson),
+    resets: mergeMap(base.resets, patch.resets),
+    failEvery: mergeMap(base.failEvery, patch.failEvery),
     tamper: mergeMap(base.tamper, patch.tamper),
     force429: patch.force429 === undefined ? base.force429 : patch.force429,
     jobs: { ...base.jobs, ...patch.jobs },
@@ -39,7 +41,7 @@ export function mergeFaults(base: Faults, patch: FaultsPatch): Faults {
 
 // ------------------------------------------------------------ validation
 
-const TOP_KEYS = ['latency', 'errors', 'nonJson', 'tamper', 'force429', 'jobs'];
+const TOP_KEYS = ['latency', 'errors', 'nonJson', 'resets', 'failEvery', 'tamper', 'force429', 'jobs'];
 const ROUTE_KEYS: readonly string[] = [...ROUTE_NAMES, '*'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -79,6 +81,11 @@ function latencyEntry(v: unknown, path: string): LatencyFault {
   onlyKeys(v, ['fixedMs', 'jitterMs'], path);
   const fixedMs = nonNegative(v.fixedMs, `${path}.fixedMs`);
   return v.jitterMs === undefined ? { fixedMs } : { fixedMs, jitterMs: nonNegative(v.jitterMs, `${path}.jitterMs`) };
+}
+
+function everyNth(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(path, `must be a whole number >= 1 (every Nth request fails), got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function tamperEntry(v: unknown, path: string): TamperFault {
@@ -145,6 +152,8 @@ export function parseFaultsPatch(input: unknown): FaultsPatch {
   if (input.latency !== undefined) out.latency = routeMap(input.latency, 'latency', ROUTE_KEYS, latencyEntry);
   if (input.errors !== undefined) out.errors = routeMap(input.errors, 'errors', ROUTE_KEYS, probability);
   if (input.nonJson !== undefined) out.nonJson = routeMap(input.nonJson, 'nonJson', ROUTE_KEYS, probability);
+  if (input.resets !== undefined) out.resets = routeMap(input.resets, 'resets', ROUTE_KEYS, probability);
+  if (input.failEvery !== undefined) out.failEvery = routeMap(input.failEvery, 'failEvery', ROUTE_KEYS, everyNth);
   if (input.tamper !== undefined) out.tamper = routeMap(input.tamper, 'tamper', ['embed.validate'], tamperEntry);
   if (input.force429 !== undefined) out.force429 = force429(input.force429);
   if (input.jobs !== undefined) out.jobs = jobs(input.jobs);

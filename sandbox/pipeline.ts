@@ -13,6 +13,9 @@ const PROXY_PAGE = '<html>upstream error page</html>';
 
 let errorsLogged = 0;
 
+/** Requests seen per route, for failEvery (per process: one sandbox per test). */
+const seenByRoute = new Map<RouteName, number>();
+
 /** Handler exceptions become a 500 and one log line (sampled, so a broken route cannot flood the terminal). */
 export function handlerFailed(ctx: RequestContext, err: unknown): void {
   errorsLogged++;
@@ -43,6 +46,23 @@ export async function runRoute(ctx: RequestContext, route: RouteName, host: Host
     state.stats.errorsInjected++;
     const [status, code] = INJECTED_ERRORS[Math.floor(Math.random() * INJECTED_ERRORS.length)]!;
     ctx.error(status, code, `Injected fault: ${status}`);
+    return;
+  }
+  const every = pickRoute(faults.failEvery, route);
+  if (every !== undefined) {
+    const n = (seenByRoute.get(route) ?? 0) + 1;
+    seenByRoute.set(route, n);
+    if (n % every === 0) {
+      state.stats.errorsInjected++;
+      ctx.error(503, 'service_unavailable', 'Injected fault: every Nth request fails');
+      return;
+    }
+  }
+  const resetRate = pickRoute(faults.resets, route);
+  if (resetRate !== undefined && Math.random() < resetRate) {
+    // No answer at all: the client sees ECONNRESET, as from a crashed proxy or a dropped connection.
+    state.stats.resetsInjected++;
+    ctx.req.socket.destroy();
     return;
   }
   const nonJsonRate = pickRoute(faults.nonJson, route);

@@ -41,6 +41,7 @@ export class Stats {
   latencyInjected = 0;
   errorsInjected = 0;
   nonJsonInjected = 0;
+  resetsInjected = 0;
   forced429 = 0;
   tampered = 0;
 
@@ -122,6 +123,7 @@ export class Stats {
         latencyInjected: this.latencyInjected,
         errorsInjected: this.errorsInjected,
         nonJsonInjected: this.nonJsonInjected,
+        resetsInjected: this.resetsInjected,
         forced429: this.forced429,
         tampered: this.tampered,
       },

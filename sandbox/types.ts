@@ -66,6 +66,10 @@ export interface Faults {
   errors: RouteMap<number>;
   /** probability of a 200 text/html proxy page instead of handling */
   nonJson: RouteMap<number>;
+  /** probability of resetting the connection instead of answering (a transport error for the client) */
+  resets: RouteMap<number>;
+  /** every Nth request of the route answers 503: an exact failure share, where a probability would make a test flaky */
+  failEvery: RouteMap<number>;
   tamper: Partial<Record<'embed.validate', TamperFault>>;
   force429: Force429Fault | null;
   jobs: JobFaults;
@@ -79,6 +83,8 @@ export interface FaultsPatch {
   latency?: Nullable<RouteMap<LatencyFault>>;
   errors?: Nullable<RouteMap<number>>;
   nonJson?: Nullable<RouteMap<number>>;
+  resets?: Nullable<RouteMap<number>>;
+  failEvery?: Nullable<RouteMap<number>>;
   tamper?: Nullable<Partial<Record<'embed.validate', TamperFault>>>;
   force429?: Force429Fault | null;
   jobs?: Partial<JobFaults>;
@@ -205,5 +211,5 @@ export interface SandboxStats {
   };
   auth: { logins: number; refreshes: number; unauthorized: number; concurrentLogin500: number };
   widget: { documents: number; loaders: number };
-  faults: { latencyInjected: number; errorsInjected: number; nonJsonInjected: number; forced429: number; tampered: number };
+  faults: { latencyInjected: number; errorsInjected: number; nonJsonInjected: number; resetsInjected: number; forced429: number; tampered: number };
 }

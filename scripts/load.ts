@@ -8,12 +8,19 @@
  * many users that makes per worker and in total. Everything an operator
  * can get wrong is refused here with one line and exit code 2, before
  * anything is launched; --dry-run prints the exact command and stops.
+ *
+ * On Fargate and Lambda the luneo plugin runs inside each worker, on its
+ * share only, and the orchestrator loads only ensure: so the run writes
+ * Artillery's combined aggregate (-o) and this script then computes from
+ * it the same verdict, results file, reports and exit code as a local run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { redact, secretsFromEnv } from '../src/api/credentials.ts';
+import { readResultsFile, ReportInputError } from '../src/report/load.ts';
+import { resultsDir, resultsFile, writeResults } from '../src/run/recorder.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
 import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages, type Stage } from '../src/load/model.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
@@ -68,6 +75,8 @@ export interface LoadPlan {
   divisor: number;
   /** arguments after `artillery` */
   args: string[];
+  /** fargate/lambda: where Artillery writes its combined aggregate, which the verdict is computed from */
+  aggregateFile?: string;
   /** what to tell the operator before the command */
   notes: string[];
   warnings: string[];
@@ -377,8 +386,17 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     args.push('--record');
     notes.push('recording to Artillery Cloud with ARTILLERY_CLOUD_API_KEY from the environment');
   }
+  let aggregateFile: string | undefined;
+  if (distributed) {
+    const given = valueOf(extra, ['-o', '--output']);
+    aggregateFile = path.resolve(given ?? path.join(resultsDir(env), `${scenario}-artillery-aggregate.json`));
+    if (given === undefined) args.push('-o', path.relative(ROOT, aggregateFile));
+    notes.push(`Artillery's combined aggregate goes to ${path.relative(ROOT, aggregateFile)}; the verdict, results and reports are computed from it at the end`);
+  }
   args.push(...extra, path.relative(ROOT, scenarioFile));
-  return { scenario, environment, platform, settings, profileName: profile.name, stages, divisor, args, notes, warnings, dryRun };
+  const plan: LoadPlan = { scenario, environment, platform, settings, profileName: profile.name, stages, divisor, args, notes, warnings, dryRun };
+  if (aggregateFile) plan.aggregateFile = aggregateFile;
+  return plan;
 }
 
 export function shellQuote(arg: string): string {
@@ -433,7 +451,30 @@ async function main(): Promise<number> {
     return 0;
   }
   console.log(`load: ${command}`);
-  return run(plan);
+  if (plan.aggregateFile) mkdirSync(path.dirname(plan.aggregateFile), { recursive: true });
+  const code = await run(plan);
+  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code) : code;
+}
+
+/** The verdict of a Fargate or Lambda run, from Artillery's combined aggregate: the same as a local run's. */
+async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number): Promise<number> {
+  if (!existsSync(aggregateFile)) {
+    console.error(`load: Artillery wrote no aggregate (${path.relative(ROOT, aggregateFile)}; it exited ${artilleryCode}): no verdict`);
+    return artilleryCode === 0 ? EXIT.slo_failed : artilleryCode;
+  }
+  try {
+    const loaded = readResultsFile(aggregateFile);
+    loaded.results.luneo.scenario = plan.scenario;
+    const code = await writeResults(loaded.results, resultsFile(plan.scenario));
+    if (code !== artilleryCode) console.log(`load: Artillery (ensure in the orchestrator) exited ${artilleryCode}; the verdict's exit code is ${code}`);
+    return code;
+  } catch (err) {
+    if (err instanceof ReportInputError) {
+      console.error(`load: ${err.message}`);
+      return EXIT.config;
+    }
+    throw err;
+  }
 }
 
 if (import.meta.main ?? process.argv[1] === import.meta.filename) process.exitCode = await main();

@@ -1,16 +1,19 @@
 /**
- * `npm run report -- <results.json> [more.json…]`: writes the HTML report,
- * the Markdown summary and the JUnit XML next to each results file, as a
- * run does at its end. Also takes Artillery's own `-o` output (without the
- * luneo section). `--baseline last.json` compares one results file with
- * another run's. Exit 0 when every report was written, 1 when the p95
- * regressed beyond LUNEO_MAX_REGRESSION, 2 on bad input.
+ * `npm run report -- <results.json> [more.json…]`: prints the verdict and
+ * writes the HTML report, the Markdown summary and the JUnit XML next to
+ * each results file, as a run does at its end. Also takes Artillery's own
+ * `-o` output (a local, Fargate or Lambda run), whose verdict is computed
+ * from its combined metrics. `--baseline last.json` compares one results
+ * file with another run's. Exits with the verdict's code (the worst over
+ * the files; 1 when the p95 regressed beyond LUNEO_MAX_REGRESSION), 2 on bad input.
  */
 import { SECRET_VARIABLES } from '../src/api/credentials.ts';
 import { shownPath, writeReports } from '../src/report/index.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
 import { compare, type Comparison, parseRegressionLimit, REGRESSION_VARIABLE, withRegressionVerdict } from '../src/report/baseline.ts';
+import { verdictText } from '../src/run/recorder.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
+import { worstExitCode } from '../src/verdict/summary.ts';
 
 const USAGE = `Usage: npm run report -- <results.json> [more.json ...]
        npm run report -- <results.json> --baseline <previous-results.json>
@@ -25,10 +28,16 @@ check and per step (p50/p95/p99, error rate, throughput) and for the run
 (error rate, throughput, concurrency reached). ${REGRESSION_VARIABLE}=20%
 fails the verdict when a step's p95 is more than 20 % above the baseline's.
 
+For Artillery's own -o output of embed.yml or render.yml, the verdict is
+computed from its combined metrics with the thresholds of the scenario file.
+LUNEO_ACCEPT_OVERLOAD=1 accepts an overloaded generator, as for a run.
+
 Secrets in ${SECRET_VARIABLES.join(', ')} are redacted from all three.
 
-Exit codes: 0 reports written, 1 p95 regressed beyond ${REGRESSION_VARIABLE},
-2 bad input (missing file, not JSON, not a results file, a malformed limit).`;
+Exit codes: the verdict's, the worst over the files: 0 pass, 1 a threshold
+failed or p95 regressed beyond ${REGRESSION_VARIABLE}, 3 results invalid, 4 aborted
+(0 for a file without thresholds); 2 bad input (missing file, not JSON, not a
+results file, a malformed limit).`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -72,6 +81,7 @@ if (baseline !== undefined) {
     fail(`baseline ${err instanceof Error ? err.message : String(err)}`);
   }
 }
+const codes: number[] = [];
 for (const file of files) {
   try {
     const loaded = readResultsFile(file);
@@ -82,8 +92,12 @@ for (const file of files) {
       results = withRegressionVerdict(results, comparison);
       regressed ||= comparison.failed;
     }
-    const paths = writeReports(results, file, { derived: loaded.derived, notes: loaded.notes, ...(comparison ? { comparison } : {}) });
-    console.log(`${shownPath(file)}${loaded.derived ? ' (Artillery output: no verdict)' : ''}`);
+    const paths = writeReports(results, file, { noVerdict: loaded.noVerdict, notes: loaded.notes, ...(comparison ? { comparison } : {}) });
+    console.log(`${shownPath(file)}${loaded.noVerdict ? ' (no thresholds: no verdict)' : loaded.derived ? ' (Artillery output: verdict from its combined metrics)' : ''}`);
+    if (!loaded.noVerdict) {
+      console.log(verdictText(results).replace(/^\n/, ''));
+      codes.push(results.luneo.verdict.exitCode);
+    }
     if (comparison) {
       console.log(`  against ${shownPath(baseline as string)}: ${comparison.steps.map((s) => `${s.title} p95 ${s.p95Change ?? '–'}`).join(', ')}`);
       for (const r of comparison.reasons) console.log(`  - ${r}`);
@@ -97,4 +111,4 @@ for (const file of files) {
     console.error(`report: ${message.replace(/\s+/g, ' ')}`);
   }
 }
-process.exitCode = failed ? EXIT.config : regressed ? EXIT.slo_failed : EXIT.pass;
+process.exitCode = failed ? EXIT.config : worstExitCode([...codes, regressed ? EXIT.slo_failed : EXIT.pass]);

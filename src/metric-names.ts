@@ -28,7 +28,10 @@ export const METRICS = {
     validateNonJson: 'luneo_embed_validate_non_json',
     handshakeOk: 'luneo_embed_handshake_ok',
     handshakeFailed: 'luneo_embed_handshake_failed',
+    /** page views that met a 429: neither a success nor a failure of the handshake (see the rate-limited share) */
     rateLimited: 'luneo_embed_rate_limited',
+    /** page views a transport error (reset, timeout) ended: failed handshakes too */
+    transportFailed: 'luneo_embed_transport_failed',
   },
   render: {
     enqueueMs: 'luneo_render_enqueue_ms',
@@ -49,11 +52,16 @@ export const METRICS = {
     rateLimitGiveUps: 'luneo_render_rate_limit_give_ups',
   },
   requests: {
-    /** every request the package sends, and those that failed (4xx other than 429, 5xx, non-JSON) */
+    /** every request the package sends, and those that failed (4xx other than 429, 5xx, non-JSON, transport errors) */
     sent: 'luneo_requests_sent',
     failed: 'luneo_requests_failed',
     rateLimited: 'luneo_requests_rate_limited',
-    /** histogram of every request's response time */
+    /** requests that got no answer: the connection failed or reset, or the timeout passed (also in failed) */
+    transportErrors: 'luneo_requests_transport_errors',
+    timedOut: 'luneo_requests_timed_out',
+    /** histogram of the response time of successful answers: what the latency SLO gates */
+    okMs: 'luneo_requests_ok_ms',
+    /** histogram of every request's time but 429s: failures and timeouts (at the time they took) included */
     allMs: 'luneo_requests_all_ms',
   },
   auth: {
@@ -69,6 +77,27 @@ export const METRICS = {
     concurrentUsers: 'luneo_concurrent_users',
     renderSeconds: 'luneo_render_in_flight_seconds',
     rendersInFlight: 'luneo_renders_in_flight',
+    /**
+     * Users alive at second s (0-9) of the 10-s period, all workers together: every worker adds its count
+     * to the counter of the wall-clock second it samples, so Artillery's sums give the total at each second.
+     */
+    usersAtSecondPrefix: 'luneo_users_at_second_',
+    /** per worker, each second: the users the profile asks of this worker then (its share of C(t)) */
+    plannedUserSeconds: 'luneo_planned_user_seconds',
+    /** the same two, counted only while the profile holds its concurrency: where a shortfall is "load not delivered" */
+    holdUserSeconds: 'luneo_hold_user_seconds',
+    holdPlannedUserSeconds: 'luneo_hold_planned_user_seconds',
+    /** users waiting at the rate-limit gate, each second: present but sending nothing */
+    gateHeldUserSeconds: 'luneo_gate_held_user_seconds',
+    holdGateHeldUserSeconds: 'luneo_hold_gate_held_user_seconds',
+    /** counter, milliseconds users spent waiting at the rate-limit gate (emitted where the wait ends) */
+    gateWaitMs: 'luneo_gate_wait_ms',
+    /** counter, once per worker: the users its phases create */
+    plannedUsers: 'luneo_users_planned',
+    /** histogram: the profile's length in seconds (every sample is the same) */
+    profileSeconds: 'luneo_profile_duration_s',
+    /** histogram: seconds since the profile's start, sampled while users are present (max = when the last one left) */
+    elapsedSeconds: 'luneo_run_elapsed_s',
   },
   engine: {
     /** histogram, ms: each request that timed out (config.http.timeout), with the time it took, so timeouts stay in the latency picture */
@@ -83,6 +112,13 @@ export const METRICS = {
     busyShare: 'luneo_generator_busy_percent',
     /** per worker: heap in use, MB */
     heapUsedMb: 'luneo_generator_heap_used_mb',
+    /** counters over all workers: seconds sampled, and seconds a worker was saturated (busy and late) */
+    sampledSeconds: 'luneo_generator_sampled_seconds',
+    saturatedSeconds: 'luneo_generator_saturated_seconds',
+    /** per worker, each second: its saturated seconds in the last 20 s; the max over workers is the worst worker's */
+    saturatedInWindowS: 'luneo_generator_saturated_in_window_s',
+    /** per worker, each second: its saturated seconds since the start; the max is the most saturated worker's total */
+    workerSaturatedS: 'luneo_generator_worker_saturated_s',
   },
 } as const;
 
@@ -99,8 +135,10 @@ export const ZERO_AT_START: readonly string[] = [
   METRICS.embed.validateReplayed,
   METRICS.embed.validateInvalid,
   METRICS.embed.validateNonJson,
+  METRICS.embed.handshakeOk,
   METRICS.embed.handshakeFailed,
   METRICS.embed.rateLimited,
+  METRICS.embed.transportFailed,
 ];
 
 export const RENDER_ZERO_AT_START: readonly string[] = [
@@ -119,4 +157,6 @@ export const COMMON_ZERO_AT_START: readonly string[] = [
   METRICS.requests.sent,
   METRICS.requests.failed,
   METRICS.requests.rateLimited,
+  METRICS.requests.transportErrors,
+  METRICS.requests.timedOut,
 ];

@@ -1,11 +1,13 @@
 /**
- * The package's Artillery plugin (`config.plugins.luneo`). In the main
- * thread only, it collects what Artillery reports during the run and, at
- * the end: judges whether the generator kept its schedule, prints the
- * verdict table, writes the results file and the report, and sets the exit
- * code (1 threshold failed, 3 generator overloaded). On request it exports
- * the metrics (publish-metrics) and, in dialect v1, samples the platform's
- * own metrics during the run.
+ * The package's Artillery plugin (`config.plugins.luneo`). In each worker
+ * thread it leaves the worker's own phases for the processor, which plans
+ * the worker's share of the profile from them. In the main thread it
+ * collects what Artillery reports during the run and, at the end: judges
+ * the run from the combined metrics (generator health, load delivered,
+ * rate limiting, thresholds), prints the verdict table, writes the results
+ * file and the report, and sets the exit code (1 threshold failed, 3
+ * results invalid). On request it exports the metrics (publish-metrics)
+ * and, in dialect v1, samples the platform's own metrics during the run.
  */
 import { createRequire } from 'node:module';
 import { AuthSession } from '../../src/api/auth-session.ts';
@@ -25,6 +27,7 @@ import {
 } from '../../src/export/metrics-export.ts';
 import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sampler.ts';
 import { readRunAccess, readRunInfo, type RunInfo } from '../../src/run/info.ts';
+import { type PhaseLike, publishWorkerPhases } from '../../src/run/worker-plan.ts';
 import { finishRun, type RunRecorder, createRecorder } from '../../src/run/recorder.ts';
 import type { RawPeriod } from '../../src/run/kill-switch.ts';
 import { RunWatch } from '../../src/run/run-watch.ts';
@@ -188,8 +191,11 @@ export class Plugin {
   #sampler: PlatformSampler | undefined;
 
   constructor(script: ScriptLike, events: PluginEvents) {
-    // Workers load plugins too; only the main thread sees whole-run data.
-    if (process.env.LOCAL_WORKER_ID !== undefined) return;
+    // Workers load plugins too, with their own share of the phases; only the main thread sees whole-run data.
+    if (process.env.LOCAL_WORKER_ID !== undefined) {
+      publishWorkerPhases((script.config.phases ?? []) as PhaseLike[]);
+      return;
+    }
     const artillery = (globalThis as unknown as { artillery?: ArtilleryGlobal }).artillery;
     if (!artillery) return;
     const exportPlan = exportSettingsOrExit(process.env);
@@ -233,7 +239,7 @@ export class Plugin {
         await watch.beforeFinish(recorder);
         const exitCode = await finishRun(recorder);
         if (exitCode !== 0 && (artillery.suggestedExitCode ?? 0) === 0) artillery.suggestedExitCode = exitCode;
-        if (exitCode === EXIT.generator_overloaded || exitCode === EXIT.aborted) artillery.suggestedExitCode = exitCode;
+        if (exitCode === EXIT.invalid || exitCode === EXIT.aborted) artillery.suggestedExitCode = exitCode;
       },
     });
   }

@@ -67,7 +67,9 @@ export function runtimeCredentials(env: Env = process.env): { apiKey: string; em
 
 /** The values worth redacting: set, and long enough that replacing them cannot garble ordinary text. */
 export function secretValues(values: readonly (string | undefined)[]): string[] {
-  return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  // Both as set and as sent: credentials are trimmed before use, so "pw\n" goes out as "pw". The untrimmed form first, so it is replaced whole.
+  const forms = values.flatMap((v) => (typeof v === 'string' ? [v, v.trim()] : []));
+  return [...new Set(forms)].filter((v) => v.length >= 4);
 }
 
 /** Replace every known secret and anything that looks like a bearer token or JWT. */

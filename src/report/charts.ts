@@ -256,16 +256,19 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
   const byAt = new Map(r.luneo.concurrency.map((p) => [p.at, p]));
   const at = a.periods.map((p) => byAt.get(Number(p.period)));
   const users = who(r);
+  const profilePlan = planned(r, a, users);
   charts.push(
     chart(
-      { id: 'concurrency', group: 'Concurrency', title: 'Concurrency reached', subtitle: `${users} alive at once: mean over each 10-second period (all workers) and most at one time (one worker's samples); dotted: what the profile planned`, unit: 'users', x: a.x },
+      { id: 'concurrency', group: 'Concurrency', title: 'Concurrency reached', subtitle: `${users} alive: mean over each 10-second period and most at one second, all workers together, against the profile's plan (dotted); users waiting at a rate-limit gate send nothing`, unit: 'users', x: a.x },
       [
         // A quantity's mean and maximum share a colour; the maximum is dashed.
         { label: `${users} (mean)`, values: at.map((p) => (p ? p.users : null)), color: PALETTE[0] ?? '#0072B2' },
-        { label: `${users} (max sampled)`, values: at.map((p) => p?.usersMax ?? null), color: PALETTE[0] ?? '#0072B2', dash: [6, 4] },
+        { label: `${users} (most at once)`, values: at.map((p) => p?.usersMax ?? null), color: PALETTE[0] ?? '#0072B2', dash: [6, 4] },
+        { label: 'waiting at a rate-limit gate (mean)', values: at.map((p) => (p?.held ? p.held : null)), color: PALETTE[3] ?? '#D55E00' },
         { label: 'renders in flight (mean)', values: at.map((p) => p?.rendersInFlight ?? null), color: PALETTE[2] ?? '#009E73' },
         { label: 'renders in flight (max sampled)', values: at.map((p) => p?.rendersInFlightMax ?? null), color: PALETTE[2] ?? '#009E73', dash: [6, 4] },
-        ...planned(r, a, users),
+        // The profile's stages when the run recorded them; else the plan the workers sampled (an Artillery -o file).
+        ...(profilePlan.length > 0 ? profilePlan : [{ label: 'planned (mean)', values: at.map((p) => p?.planned ?? null), color: PALETTE[1] ?? '#E69F00', dash: [2, 3] }]),
       ],
       'No concurrency samples in this run (the presence metrics were not recorded).',
     ),
@@ -332,12 +335,24 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
         id: 'generator',
         group: 'Load generator over time',
         title: 'Generator event-loop delay',
-        subtitle: `p99 over each second, worst worker, per 10-second period; the run is invalid when the median exceeds ${GENERATOR_LIMITS.maxEventLoopDelayMs} ms`,
+        subtitle: 'p99 over each second (monitor resolution taken off), worst worker, per 10-second period',
         unit: 'ms',
         x: a.x,
       },
       colored([{ label: 'event-loop delay p99', values: summaryValues(a, METRICS.generator.eventLoopDelayP99Ms, 'max') }]),
       'The generator did not report its event-loop delay.',
+    ),
+    chart(
+      {
+        id: 'saturation',
+        group: 'Load generator over time',
+        title: 'Generator saturation',
+        subtitle: `seconds a worker was busy and late within the last ${GENERATOR_LIMITS.windowSeconds} s, worst worker, per 10-second period; the run is invalid from ${GENERATOR_LIMITS.maxSaturatedInWindowS} s`,
+        unit: 's',
+        x: a.x,
+      },
+      colored([{ label: `saturated s in ${GENERATOR_LIMITS.windowSeconds} s`, values: summaryValues(a, METRICS.generator.saturatedInWindowS, 'max') }]),
+      'The generator did not report its saturation (a results file from before the per-worker tally).',
     ),
   );
   return charts;

@@ -1,4 +1,5 @@
 /** Number, time and label formatting shared by the HTML and Markdown reports. */
+import { verdictHeadline } from '../verdict/summary.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 
 export function fmtNumber(n: number | undefined): string {
@@ -51,14 +52,12 @@ export function displayUrl(url: string): string {
   }
 }
 
-export type VerdictLabel = 'PASS' | 'FAIL' | 'INVALID (generator overloaded)' | 'ABORTED' | 'NO VERDICT';
+export type VerdictLabel = 'PASS' | 'FAIL' | `INVALID (${string})` | 'ABORTED' | 'NO VERDICT';
 
-export function verdictLabel(r: ResultsFile, derived: boolean): VerdictLabel {
-  if (derived) return 'NO VERDICT';
-  const v = r.luneo.verdict;
-  if (v.passed) return 'PASS';
-  if (v.kind === 'aborted') return 'ABORTED';
-  return v.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
+/** `noVerdict`: the file holds no thresholds to judge by (not one of the package's scenarios). */
+export function verdictLabel(r: ResultsFile, noVerdict: boolean): VerdictLabel {
+  if (noVerdict) return 'NO VERDICT';
+  return verdictHeadline(r.luneo.verdict) as VerdictLabel;
 }
 
 /** The run's time span from Artillery's own timestamps, falling back on the periods. */

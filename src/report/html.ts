@@ -103,7 +103,9 @@ function checksSection(i: HtmlInput): string {
 /** The concurrency card's small print: what the big number does not say. */
 function concurrencyDetail(r: ResultsFile): string {
   const l = r.luneo;
-  const parts = [`at once on one worker; ${fmtNumber(l.peakUsers)} mean over the busiest 10 s`];
+  const parts = [`at once, all workers; ${fmtNumber(l.peakUsers)} mean over the busiest 10 s`];
+  const d = l.delivery;
+  if (d && d.holds.length > 0) parts.push(`${Math.round(100 * Math.min(...d.holds.map((h) => h.share)))} % of plan in the worst hold period`);
   if (l.peakRendersInFlight !== undefined) parts.push(`up to ${fmtNumber(l.peakRendersInFlight)} renders in flight`);
   if (l.run) parts.push(`profile peak ${fmtNumber(l.run.peakUsers)}`);
   return parts.join('; ');
@@ -112,14 +114,20 @@ function concurrencyDetail(r: ResultsFile): string {
 function generatorSection(i: HtmlInput): string {
   const l = i.results.luneo;
   const g = l.generator;
-  const created = g.plannedUsers > 0 && g.createdUsers < g.plannedUsers * GENERATOR_LIMITS.minCreatedShare;
-  const late = (g.eventLoopDelayP99Ms ?? 0) > GENERATOR_LIMITS.maxEventLoopDelayMs;
-  const busy = (g.busyShare ?? 0) > GENERATOR_LIMITS.maxBusyShare;
+  const d = l.delivery;
+  const created = !(d?.delivered ?? true) && g.plannedUsers > 0 && g.createdUsers < g.plannedUsers;
+  const sustained = (g.worstSaturatedInWindowS ?? 0) >= GENERATOR_LIMITS.maxSaturatedInWindowS;
   const stats: [string, string, string, boolean][] = [
     ['Users created', g.plannedUsers > 0 ? `${fmtNumber(g.createdUsers)} / ${fmtNumber(g.plannedUsers)}` : fmtNumber(g.createdUsers), g.plannedUsers > 0 ? 'created / planned' : 'plan unknown', created],
-    ['Event-loop delay p99', fmtMs(g.eventLoopDelayP99Ms), `median over the run; limit ${GENERATOR_LIMITS.maxEventLoopDelayMs} ms`, late],
-    ['Busy share', fmtPercent(g.busyShare), `median over the run; limit ${fmtPercent(GENERATOR_LIMITS.maxBusyShare)}`, busy],
-    ['Concurrency reached', `${fmtNumber(l.peakUsersSampled ?? 0)} ${who(i.results)}`, concurrencyDetail(i.results), false],
+    [
+      'Worst worker saturated',
+      g.worstSaturatedInWindowS === undefined ? '–' : `${fmtNumber(g.worstSaturatedInWindowS)} s of ${GENERATOR_LIMITS.windowSeconds}`,
+      `busy and late; limit ${GENERATOR_LIMITS.maxSaturatedInWindowS} s; ${fmtNumber(g.worstWorkerSaturatedS)} s in all`,
+      sustained || g.overloaded,
+    ],
+    ['Event-loop delay p99', fmtMs(g.eventLoopDelayP99Ms), `typical second; worst ${fmtMs(g.worstEventLoopDelayMs)}`, false],
+    ['Busy share', fmtPercent(g.busyShare), 'typical second', false],
+    ['Concurrency reached', `${fmtNumber(l.peakUsersSampled ?? 0)} ${who(i.results)}`, concurrencyDetail(i.results), !(d?.delivered ?? true)],
   ];
   const phases =
     g.phases.length === 0
@@ -130,7 +138,8 @@ function generatorSection(i: HtmlInput): string {
             return `<tr><td>${e(p.name)}</td><td class="num">${e(fmtSeconds(p.setMs))}</td><td class="num">${e(fmtSeconds(p.tookMs))}</td><td class="num">${e(diff)}</td></tr>`;
           })
           .join('')}</tbody></table></div>`;
-  const problems = g.problems.length > 0 ? `<ul class="problems">${g.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>` : '';
+  const all = [...g.problems, ...(d?.problems ?? []), ...(l.rateLimiting?.problems ?? [])];
+  const problems = all.length > 0 ? `<ul class="problems">${all.map((p) => `<li>${e(p)}</li>`).join('')}</ul>` : '';
   return `<section id="generator"><h2>Load generator <span class="badge ${g.overloaded ? 'fail' : 'pass'}">${g.overloaded ? 'overloaded' : 'kept its schedule'}</span></h2>
 <div class="stats">${stats.map(([k, v, sub, bad]) => `<div class="stat${bad ? ' bad' : ''}"><div class="stat-label">${e(k)}</div><div class="stat-value">${e(v)}</div><div class="stat-sub">${e(sub)}</div></div>`).join('')}</div>
 ${problems}${phases}</section>`;

@@ -21,8 +21,8 @@ export { buildCharts, drawnCharts, type ChartSpec } from './charts.ts';
 export interface ReportOptions {
   /** where the secrets to redact come from (API_KEY, LUNEO_PASSWORD, ARTILLERY_CLOUD_API_KEY); process.env by default */
   env?: Env;
-  /** the file is Artillery's own output without the luneo section: no verdict can be given */
-  derived?: boolean;
+  /** the file has no thresholds to judge by (not one of the package's scenarios): no verdict can be given */
+  noVerdict?: boolean;
   /** what the reader should know about missing parts */
   notes?: string[];
   /** against a baseline run (`npm run report -- … --baseline …`) */
@@ -52,8 +52,7 @@ export function renderReports(results: ResultsFile, resultsPath: string, options
   const secrets = secretsFromEnv(options.env ?? process.env);
   const clean = redactDeep(results, secrets);
   const notes = redactDeep(options.notes ?? [], secrets);
-  const derived = options.derived ?? false;
-  const verdict = verdictLabel(clean, derived);
+  const verdict = verdictLabel(clean, options.noVerdict ?? false);
   const paths = reportPaths(resultsPath);
   const comparison = options.comparison ? redactDeep(options.comparison, secrets) : undefined;
   const body = renderHtmlBody({ results: clean, charts: buildCharts(clean), verdict, source: path.basename(resultsPath), notes, ...(comparison ? { comparison } : {}) });

@@ -1,13 +1,16 @@
 /**
- * Reading a results file for `npm run report`: the package's own results
- * file, or Artillery's `-o` output, whose missing luneo section is computed
- * here from the metrics as far as they allow (no thresholds, no phases).
+ * Reading a results file for `npm run report` and for the end of a Fargate
+ * or Lambda run: the package's own results file, or Artillery's `-o`
+ * output (local, Fargate or Lambda), whose luneo section is computed here
+ * from the combined metrics alone: the same verdict, generator health and
+ * load delivered as a local run, with the thresholds of the scenario file
+ * checked over the aggregate as ensure checks them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type LuneoSection, RESULT_FILES, type ResultsFile } from '../run/recorder.ts';
-import { concurrencySeries, generatorHealth, type PeriodReport, type Summary, verdict } from '../verdict/summary.ts';
-import { METRICS } from '../metric-names.ts';
+import { type LuneoSection, RESULT_FILES, type ResultsFile, summarizeMetrics } from '../run/recorder.ts';
+import type { PeriodReport, Summary } from '../verdict/summary.ts';
+import { evaluateEnsure, scenarioEnsure } from '../verdict/thresholds.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
 export class ReportInputError extends Error {
@@ -18,6 +21,8 @@ export interface LoadedResults {
   results: ResultsFile;
   /** the luneo section was computed here, not recorded by the run */
   derived: boolean;
+  /** no thresholds were found to judge by: the file is not from one of the package's scenarios */
+  noVerdict: boolean;
   notes: string[];
 }
 
@@ -67,27 +72,25 @@ function guessScenario(file: string, aggregate: PeriodReport): string {
   return 'unknown';
 }
 
-/** The luneo section from the metrics alone, with what verdict/summary.ts can compute without the plugin's records. */
-export function deriveLuneo(scenario: string, aggregate: PeriodReport, intermediate: readonly PeriodReport[]): LuneoSection {
-  const health = generatorHealth([], aggregate, intermediate);
-  const present = (name: string) => name in aggregate.counters || intermediate.some((p) => name in p.counters);
-  const concurrency = present(METRICS.load.userSeconds) ? concurrencySeries(intermediate) : [];
-  const luneo: LuneoSection = {
-    scenario,
-    verdict: verdict([], health, false),
-    checks: [],
-    generator: health,
-    concurrency,
-    peakUsers: concurrency.reduce((m, p) => Math.max(m, p.users), 0),
-    peakUsersSampled: concurrency.reduce((m, p) => Math.max(m, p.usersMax ?? 0), 0),
-  };
-  if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
-    luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
-  }
-  return luneo;
+/**
+ * The luneo section from the metrics alone: thresholds from
+ * scenarios/<scenario>.yml, checked over the aggregate. `noVerdict` when
+ * the scenario is not one of the package's (no thresholds to judge by).
+ */
+export function deriveLuneo(
+  scenario: string,
+  aggregate: PeriodReport,
+  intermediate: readonly PeriodReport[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { luneo: LuneoSection; noVerdict: boolean } {
+  const spec = scenarioEnsure(scenario);
+  const checks = spec ? evaluateEnsure(spec, aggregate) : [];
+  const luneo = summarizeMetrics({ scenario, aggregate, intermediate, checks }, env);
+  if (spec) luneo.checksFrom = `scenarios/${scenario}.yml`;
+  return { luneo, noVerdict: checks.length === 0 };
 }
 
-export function readResultsFile(file: string): LoadedResults {
+export function readResultsFile(file: string, env: Readonly<Record<string, string | undefined>> = process.env): LoadedResults {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -107,13 +110,14 @@ export function readResultsFile(file: string): LoadedResults {
   const aggregate = period(json.aggregate);
   const intermediate = json.intermediate.map(period);
   if (looksRecorded(json.luneo)) {
-    return { results: { aggregate, intermediate, luneo: json.luneo }, derived: false, notes: [] };
+    return { results: { aggregate, intermediate, luneo: json.luneo }, derived: false, noVerdict: false, notes: [] };
   }
-  const luneo = deriveLuneo(guessScenario(file, aggregate), aggregate, intermediate);
-  const notes = [
-    json.luneo === undefined
-      ? "Artillery's own output without the luneo section: no thresholds or phases were recorded, so there is no verdict; generator health and concurrency are computed from the metrics."
-      : 'The luneo section of this file is incomplete: it was recomputed from the metrics, without thresholds or phases, so there is no verdict.',
-  ];
-  return { results: { aggregate, intermediate, luneo }, derived: true, notes };
+  const scenario = guessScenario(file, aggregate);
+  const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate, env);
+  const notes = noVerdict
+    ? [`No thresholds for scenario "${scenario}": this is not the output of one of the package's scenarios, so there is no verdict; generator health and concurrency are computed from the metrics.`]
+    : [
+        `${json.luneo === undefined ? "Artillery's own output" : 'A results file with an incomplete luneo section'}: the verdict, generator health and load delivered were computed from its combined metrics, with the thresholds of ${luneo.checksFrom ?? 'the scenario'}.`,
+      ];
+  return { results: { aggregate, intermediate, luneo }, derived: true, noVerdict, notes };
 }

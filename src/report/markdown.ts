@@ -8,13 +8,13 @@ import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel
 import { checkLines, concurrencyLine, generatorLine, topCounters } from './summary.ts';
 import { type Comparison, comparisonMarkdown } from './baseline-view.ts';
 
-const ICON: Record<VerdictLabel, string> = {
-  PASS: '✅',
-  FAIL: '❌',
-  'INVALID (generator overloaded)': '⚠️',
-  ABORTED: '🛑',
-  'NO VERDICT': 'ℹ️',
-};
+function icon(v: VerdictLabel): string {
+  if (v === 'PASS') return '✅';
+  if (v === 'FAIL') return '❌';
+  if (v === 'ABORTED') return '🛑';
+  if (v === 'NO VERDICT') return 'ℹ️';
+  return '⚠️';
+}
 
 export interface MarkdownInput {
   results: ResultsFile;
@@ -33,7 +33,7 @@ export function renderMarkdown(i: MarkdownInput): string {
   const what = l.run
     ? `${l.scenario} · ${l.run.environment} · dialect ${l.run.dialect} · profile ${l.run.profile}`
     : l.scenario;
-  const out: string[] = [`### ${ICON[i.verdict]} Load test ${m(l.scenario)}: **${m(i.verdict)}**`, ''];
+  const out: string[] = [`### ${icon(i.verdict)} Load test ${m(l.scenario)}: **${m(i.verdict)}**`, ''];
   const about = [m(what)];
   if (l.run) about.push(`target ${markdownCode(displayUrl(l.run.baseUrl))}`);
   if (span.start !== undefined) about.push(`${m(fmtTime(span.start))}${span.end !== undefined ? ` (${m(fmtDuration(span.end - span.start))})` : ''}`);

@@ -56,9 +56,14 @@ export function checkLines(r: ResultsFile): CheckLine[] {
 export function generatorLine(r: ResultsFile): string {
   const g = r.luneo.generator;
   const parts = [g.plannedUsers > 0 ? `${fmtNumber(g.createdUsers)} of ${fmtNumber(g.plannedUsers)} planned users created` : `${fmtNumber(g.createdUsers)} users created (plan unknown)`];
-  if (g.eventLoopDelayP99Ms !== undefined) parts.push(`event-loop delay p99 ${fmtMs(g.eventLoopDelayP99Ms)} (limit ${GENERATOR_LIMITS.maxEventLoopDelayMs} ms)`);
-  if (g.busyShare !== undefined) parts.push(`busy ${fmtPercent(g.busyShare)} (limit ${fmtPercent(GENERATOR_LIMITS.maxBusyShare)})`);
-  return `${g.overloaded ? 'OVERLOADED' : 'kept its schedule'}: ${parts.join(', ')}`;
+  if (g.worstSaturatedInWindowS !== undefined) {
+    parts.push(`worst worker saturated ${fmtNumber(g.worstSaturatedInWindowS)} s of any ${GENERATOR_LIMITS.windowSeconds} s (limit ${GENERATOR_LIMITS.maxSaturatedInWindowS} s)`);
+  }
+  if (g.eventLoopDelayP99Ms !== undefined) parts.push(`event-loop delay p99 ${fmtMs(g.eventLoopDelayP99Ms)} typical, ${fmtMs(g.worstEventLoopDelayMs)} worst`);
+  if (g.busyShare !== undefined) parts.push(`busy ${fmtPercent(g.busyShare)} typical`);
+  const d = r.luneo.delivery;
+  const delivered = d ? `; load ${d.delivered ? 'delivered' : 'NOT delivered'}` : '';
+  return `${g.overloaded ? 'OVERLOADED' : 'kept its schedule'}: ${parts.join(', ')}${delivered}`;
 }
 
 export function who(r: ResultsFile): string {
@@ -67,7 +72,7 @@ export function who(r: ResultsFile): string {
 
 export function concurrencyLine(r: ResultsFile): string {
   const l = r.luneo;
-  const parts = [`${fmtNumber(l.peakUsersSampled ?? 0)} ${who(r)} at once (one worker's samples)`, `${fmtNumber(l.peakUsers)} on average over the busiest 10 s`];
+  const parts = [`${fmtNumber(l.peakUsersSampled ?? 0)} ${who(r)} at once (all workers)`, `${fmtNumber(l.peakUsers)} on average over the busiest 10 s`];
   if (l.peakRendersInFlight !== undefined) parts.push(`up to ${fmtNumber(l.peakRendersInFlight)} renders in flight`);
   if (l.run) parts.push(`profile peak ${fmtNumber(l.run.peakUsers)}`);
   return parts.join('; ');

@@ -3,24 +3,30 @@
  * and at the end writes the results file, prints the verdict and returns
  * the exit code. The file keeps Artillery's own `-o` shape (aggregate,
  * intermediate) and adds a `luneo` section with the verdict, the
- * generator's health and the concurrency reached.
+ * generator's health, the load delivered and the concurrency reached, all
+ * computed from the combined metrics (summarizeMetrics), as they are for
+ * an Artillery `-o` file or a distributed run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
+import { redactDeep } from '../report/redaction.ts';
 import { readRunInfo, type RunInfo } from './info.ts';
 import {
   type Check,
   concurrencySeries,
   type ConcurrencyPoint,
   type GeneratorHealth,
-  generatorHealth,
   type PeriodReport,
   type PhaseRecord,
   type Verdict,
+  validity,
   verdict,
+  verdictHeadline,
 } from '../verdict/summary.ts';
+import type { LoadDelivery } from '../verdict/load-delivered.ts';
+import type { RateLimiting } from '../verdict/rate-limited.ts';
 
 export const RESULT_FILES: Record<string, string> = {
   embed: 'load-test-results.json',
@@ -62,11 +68,15 @@ export interface LuneoSection {
   verdict: Verdict;
   checks: CheckRow[];
   generator: GeneratorHealth;
+  delivery: LoadDelivery;
+  rateLimiting: RateLimiting;
   concurrency: ConcurrencyPoint[];
   /** highest mean concurrency over a 10-second period, all workers */
   peakUsers: number;
-  /** most users alive at once on one worker */
+  /** most users alive at once, all workers together (older files: on one worker) */
   peakUsersSampled: number;
+  /** where the thresholds came from when ensure's own results were not at hand */
+  checksFrom?: string;
   peakRendersInFlight?: number;
   /** the platform's own metrics sampled during the run, when the target exposes them */
   platformMetrics?: PlatformSample[];
@@ -129,32 +139,62 @@ export function createRecorder(opts: { scenario: string; phases: readonly unknow
   return rec;
 }
 
-export function summarize(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): ResultsFile {
-  const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const health = generatorHealth(rec.phases, aggregate, rec.intermediate);
-  const accept = ['1', 'true', 'yes'].includes((env.LUNEO_ACCEPT_OVERLOAD ?? '').toLowerCase());
-  const checks: CheckRow[] = rec.checks.map((c) => {
+function accepted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return ['1', 'true', 'yes'].includes((env.LUNEO_ACCEPT_OVERLOAD ?? '').trim().toLowerCase());
+}
+
+/** The checks table: each check with its limit and the value measured over the aggregate. */
+export function checkRows(checks: readonly Check[], aggregate: PeriodReport): CheckRow[] {
+  return checks.map((c) => {
     const parts = splitCheck(c.expression);
-    if (!parts) return c;
+    if (!parts) return { ...c };
     const measured = evaluate(parts.left, aggregate);
     return measured === undefined ? { ...c, limit: parts.limit, op: parts.op } : { ...c, limit: parts.limit, op: parts.op, measured };
   });
-  const concurrency = concurrencySeries(rec.intermediate);
+}
+
+/**
+ * The luneo section from Artillery's combined metrics and the checks: the
+ * one computation behind every verdict, whatever ran the load.
+ */
+export function summarizeMetrics(
+  input: { scenario: string; aggregate: PeriodReport; intermediate: readonly PeriodReport[]; checks: readonly Check[]; phases?: GeneratorHealth['phases'] },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LuneoSection {
+  const v = validity(input.aggregate, input.intermediate, input.phases);
+  const concurrency = concurrencySeries(input.intermediate);
   const luneo: LuneoSection = {
-    scenario: rec.scenario,
-    verdict: verdict(rec.checks, health, accept),
-    checks,
-    generator: health,
+    scenario: input.scenario,
+    verdict: verdict(input.checks, v, accepted(env)),
+    checks: checkRows(input.checks, input.aggregate),
+    generator: v.generator,
+    delivery: v.delivery,
+    rateLimiting: v.rateLimiting,
     concurrency,
     peakUsers: concurrency.reduce((m, p) => Math.max(m, p.users), 0),
     peakUsersSampled: concurrency.reduce((m, p) => Math.max(m, p.usersMax ?? 0), 0),
   };
-  const run = readRunInfo();
-  if (run) luneo.run = run;
-  if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
   if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
     luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
   }
+  return luneo;
+}
+
+function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
+  return phases.map((p) => {
+    const setMs = (p.duration ?? p.pause ?? 0) * 1000;
+    const tookMs = p.startTime !== undefined && p.endTime !== undefined ? p.endTime - p.startTime : undefined;
+    const name = p.name ?? `phase ${p.index + 1}`;
+    return tookMs === undefined ? { name, setMs } : { name, setMs, tookMs };
+  });
+}
+
+export function summarize(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): ResultsFile {
+  const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
+  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases) }, env);
+  const run = readRunInfo();
+  if (run) luneo.run = run;
+  if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
   return { aggregate, intermediate: rec.intermediate, luneo };
 }
 
@@ -166,37 +206,63 @@ function fmt(n: number | undefined): string {
 
 export function verdictText(r: ResultsFile): string {
   const l = r.luneo;
-  const head = l.verdict.passed ? 'PASS' : l.verdict.kind === 'aborted' ? 'ABORTED' : l.verdict.kind === 'generator_overloaded' ? 'INVALID (generator overloaded)' : 'FAIL';
   const run = l.run ? `${l.run.scenario}, ${l.run.environment}, dialect ${l.run.dialect}, profile ${l.run.profile}` : l.scenario;
   const width = Math.max(20, ...l.checks.map((c) => (splitCheck(c.expression)?.left ?? c.expression).length));
-  const lines = [`\nVerdict: ${head}  (${run})`, `  ${'check'.padEnd(width)}  ${'limit'.padStart(10)}  ${'measured'.padStart(10)}  result`];
+  const lines = [`\nVerdict: ${verdictHeadline(l.verdict)}  (${run})`, `  ${'check'.padEnd(width)}  ${'limit'.padStart(10)}  ${'measured'.padStart(10)}  result`];
   for (const c of l.checks) {
     const left = splitCheck(c.expression)?.left ?? c.expression;
     lines.push(`  ${left.padEnd(width)}  ${`${c.op ?? ''} ${fmt(c.limit)}`.padStart(10)}  ${fmt(c.measured).padStart(10)}  ${c.passed ? 'ok' : 'FAIL'}`);
   }
-  const g = l.generator;
-  lines.push(
-    `  generator: ${g.overloaded ? 'OVERLOADED' : 'kept its schedule'} (users ${g.createdUsers}/${g.plannedUsers} planned` +
-      `${g.eventLoopDelayP99Ms !== undefined ? `, loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(0)} ms` : ''}` +
-      `${g.busyShare !== undefined ? `, busy ${(g.busyShare * 100).toFixed(0)} %` : ''})`,
-  );
+  if (l.checksFrom) lines.push(`  (thresholds from ${l.checksFrom}, checked over Artillery's combined metrics)`);
+  lines.push(`  generator: ${generatorSummary(l.generator)}`);
+  if (l.delivery) lines.push(`  load delivered: ${deliverySummary(l.delivery)}`);
+  if (l.rateLimiting) {
+    const rl = l.rateLimiting;
+    lines.push(`  rate limited: ${rl.rateLimited} of ${rl.requests} requests (${(100 * rl.share).toFixed(1)} %)${rl.limited ? ' INVALID' : ''}`);
+  }
   const who = l.scenario === 'render' ? 'renderers' : 'visitors';
   lines.push(
-    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (one worker's samples), ${l.peakUsers} on average over the busiest 10 s` +
+    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (all workers), ${l.peakUsers} on average over the busiest 10 s` +
       `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,
   );
   for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
   return lines.join('\n');
 }
 
+export function generatorSummary(g: GeneratorHealth): string {
+  const parts: string[] = [];
+  if (g.worstSaturatedInWindowS !== undefined) parts.push(`worst worker saturated ${fmt(g.worstSaturatedInWindowS)} s of any 20 s, ${fmt(g.worstWorkerSaturatedS)} s in all`);
+  if (g.eventLoopDelayP99Ms !== undefined) parts.push(`loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(0)} ms typical, ${fmt(g.worstEventLoopDelayMs)} ms worst`);
+  if (g.busyShare !== undefined) parts.push(`busy ${(g.busyShare * 100).toFixed(0)} % typical`);
+  return `${g.overloaded ? 'OVERLOADED' : 'kept up'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+export function deliverySummary(d: LoadDelivery): string {
+  const parts = [`users ${d.createdUsers}/${d.plannedUsers ?? '?'} planned`];
+  if (d.holds.length > 0) parts.push(`holds at ${Math.round(100 * Math.min(...d.holds.map((h) => h.share)))} % of plan at worst`);
+  if (d.tookSeconds !== undefined && d.profileSeconds !== undefined) parts.push(`took ${Math.round(d.tookSeconds)} s of a ${Math.round(d.profileSeconds)}-s profile`);
+  if ((d.gateHeldUserSeconds ?? 0) > 0) parts.push(`${fmt(d.gateHeldUserSeconds)} user-seconds held at rate-limit gates`);
+  if (d.transportErrors > 0) parts.push(`${d.transportErrors} requests without an answer (${d.timedOut} timed out)`);
+  return `${d.delivered ? 'yes' : 'NO'} (${parts.join(', ')})`;
+}
+
 /** Writes the results file (and report), prints the verdict; returns the exit code. */
 export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  const results = summarize(rec, env);
+  return writeResults(summarize(rec, env), resultsFile(rec.scenario, env), env);
+}
+
+/**
+ * The end of every run, whatever ran the load: redacts the results as
+ * values (a secret with a quote or a backslash is escaped in JSON text and
+ * would no longer match there), writes them and the reports, prints the
+ * verdict; returns the verdict's exit code.
+ */
+export async function writeResults(raw: ResultsFile, file: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const secrets = secretsFromEnv(env);
-  const file = resultsFile(rec.scenario, env);
+  const results = redactDeep(raw, secrets);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, redact(JSON.stringify(results, null, 2), secrets));
+    writeFileSync(file, JSON.stringify(results, null, 2));
     console.log(verdictText(results));
     console.log(`  results: ${path.relative(process.cwd(), file) || file}`);
   } catch (err) {

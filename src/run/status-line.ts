@@ -8,6 +8,7 @@ import { concurrencyAt, type Stage, totalDuration } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
 import { periodLoad } from '../verdict/abort.ts';
 import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport } from '../verdict/summary.ts';
+import { isSaturated } from '../verdict/generator-health.ts';
 
 export interface StatusInput {
   period: PeriodReport;
@@ -57,9 +58,10 @@ export function statusLine(i: StatusInput): string {
   const eld = p.summaries[METRICS.generator.eventLoopDelayP99Ms]?.max;
   const busy = p.summaries[METRICS.generator.busyShare]?.max;
   if (eld !== undefined || busy !== undefined) {
-    const late = eld !== undefined && eld > GENERATOR_LIMITS.maxEventLoopDelayMs;
-    const saturated = busy !== undefined && busy / 100 > GENERATOR_LIMITS.maxBusyShare && eld !== undefined && eld > GENERATOR_LIMITS.saturatedDelayMs;
-    const health = late || saturated ? 'STRAINED' : 'ok';
+    // The verdict's own rule (generator-health.ts): a worker saturated most of the last 20 s, or late and busy now.
+    const window = p.summaries[METRICS.generator.saturatedInWindowS]?.max ?? 0;
+    const strained = window >= GENERATOR_LIMITS.maxSaturatedInWindowS || (eld !== undefined && isSaturated(eld, busy ?? 0));
+    const health = strained ? 'STRAINED' : 'ok';
     parts.push(`generator ${health} (loop p99 ${eld === undefined ? '–' : `${n(eld)} ms`}, busy ${busy === undefined ? '–' : `${n(busy)} %`})`);
   }
   return parts.join(' · ');

@@ -15,6 +15,8 @@ import { METRICS } from '../metric-names.ts';
 import { type GateTicket, hostOf } from '../api/rate-limit-gate.ts';
 import { processGate } from '../api/process-gate.ts';
 import { beyondMaxWait, type RateLimitPolicy, retryAfterMs } from '../api/retry-after.ts';
+import { heldWhile } from './presence.ts';
+import { type WorkerPlan, workerPhases, workerPlan } from './worker-plan.ts';
 
 /** Shared with every other thread of this process: the main thread's sampler and the other workers. */
 export const gate = processGate();
@@ -55,6 +57,14 @@ let stagesCache: { text: string; stages: Stage[] } | undefined;
 function stagesOf(vars: RunVars): Stage[] {
   if (stagesCache?.text !== vars.luneoStages) stagesCache = { text: vars.luneoStages, stages: decodeStages(vars.luneoStages) };
   return stagesCache.stages;
+}
+
+let planCache: { text: string; plan: WorkerPlan } | undefined;
+
+/** This worker's part of the profile, from its own phases (left by the luneo plugin in this thread). */
+export function workerPlanFor(vars: RunVars): WorkerPlan {
+  if (planCache?.text !== vars.luneoStages) planCache = { text: vars.luneoStages, plan: workerPlan(stagesOf(vars), workerPhases()) };
+  return planCache.plan;
 }
 
 /** Epoch ms at which this user leaves, by the profile's LIFO departure rule. */
@@ -99,10 +109,15 @@ export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
  * start the clock. Hooks run before Artillery templates the URL, so the
  * processor sets the URL it built itself.
  */
-export async function passGate(req: Record<string, unknown>, context: VUContext, url: string, policy: RateLimitPolicy): Promise<void> {
+export async function passGate(req: Record<string, unknown>, context: VUContext, url: string, policy: RateLimitPolicy, events?: VUEvents): Promise<void> {
   req.url = url;
+  const host = hostOf(url);
   // A wait beyond the environment's maximum throws: this user gives up (Artillery counts the error) rather than go early.
-  tickets.set(context.vars, await gate.pass(hostOf(url), { maxWaitMs: policy.maxRetryAfterMs }));
+  const pass = () => gate.pass(host, { maxWaitMs: policy.maxRetryAfterMs });
+  // A user held here is present but sends nothing: the sampler counts it as load not delivered.
+  const ticket = gate.waitMs(host) > 0 ? await heldWhile(pass) : await pass();
+  if (ticket.waitedMs > 0) events?.emit('counter', METRICS.load.gateWaitMs, Math.round(ticket.waitedMs));
+  tickets.set(context.vars, ticket);
   context.vars.luneoRequestStartedAt = performance.now();
 }
 
@@ -130,8 +145,10 @@ export type RequestVerdict = 'ok' | 'rate_limited' | 'failed';
 
 /**
  * Count one response under the package-wide request metrics. A 429 is not a
- * failure of the system under test: it closes the gate for the host for as
- * long as Retry-After asks.
+ * failure of the system under test, nor a latency of it: it closes the gate
+ * for the host for as long as Retry-After asks and counts only towards the
+ * rate-limited share. Every other answer goes into the all-requests
+ * histogram; only a success (countSuccess) goes into the gated one.
  */
 export function accountResponse(
   req: Record<string, unknown>,
@@ -143,7 +160,6 @@ export function accountResponse(
   const ms = responseTimeMs(res, context);
   const status = res.statusCode ?? 0;
   events.emit('counter', METRICS.requests.sent, 1);
-  events.emit('histogram', METRICS.requests.allMs, ms);
   const ticket = tickets.get(context.vars) ?? { host: hostOf(typeof req.url === 'string' ? req.url : ''), probe: false, lease: 0n, waitedMs: 0 };
   tickets.delete(context.vars);
   if (status === 429) {
@@ -156,11 +172,37 @@ export function accountResponse(
   // No answer at all (the luneo engine hands transport errors to afterResponse as status 0): proves nothing about the limiter.
   if (status === 0) gate.release(ticket);
   else gate.settle(ticket, status);
+  events.emit('histogram', METRICS.requests.allMs, ms);
   if (status < 200 || status >= 400) {
     events.emit('counter', METRICS.requests.failed, 1);
     return { verdict: 'failed', ms };
   }
   return { verdict: 'ok', ms };
+}
+
+/** A successful answer (status and body): its time is what the latency SLOs gate, the k6 way. */
+export function countSuccess(events: VUEvents, stepHistogram: string, ms: number): void {
+  events.emit('histogram', stepHistogram, ms);
+  events.emit('histogram', METRICS.requests.okMs, ms);
+}
+
+/**
+ * A request that got no answer (Artillery's onError: reset, refused,
+ * timed out): a failed request, whose time (the timeout, for a timeout)
+ * stays in the all-requests histogram. Counted once per request, since
+ * Artillery may run onError twice for one error.
+ */
+export function countTransportError(err: unknown, context: VUContext, events: VUEvents): boolean {
+  if (context.vars.luneoTransportCounted === context.vars.luneoRequestStartedAt) return false;
+  context.vars.luneoTransportCounted = context.vars.luneoRequestStartedAt;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  events.emit('counter', METRICS.requests.sent, 1);
+  events.emit('counter', METRICS.requests.failed, 1);
+  events.emit('counter', METRICS.requests.transportErrors, 1);
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') events.emit('counter', METRICS.requests.timedOut, 1);
+  const started = context.vars.luneoRequestStartedAt;
+  if (typeof started === 'number') events.emit('histogram', METRICS.requests.allMs, performance.now() - started);
+  return true;
 }
 
 export function zeroCounters(events: VUEvents, names: readonly string[]): void {

@@ -1,13 +1,19 @@
 /**
- * What a finished run means: the concurrency it reached, whether the
- * generator kept its schedule, and the verdict. Pure functions over
- * Artillery's own report objects, shared by the plugin (at the end of a
- * run) and the report command (on a results file).
+ * What a finished run means: the concurrency it reached, whether it was
+ * valid (generator kept up, load delivered, not rate limited) and the
+ * verdict. Pure functions over Artillery's own report objects, computed
+ * from the combined metrics alone, so that the plugin (at the end of a
+ * local run), the report command (on any results or `-o` file) and a
+ * Fargate or Lambda run (on Artillery's aggregate) give the same verdict.
  */
-import { plannedArrivals } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
 import { EXIT } from './exit-codes.ts';
 import { abortReason, type AbortRecord, abortRecord } from './abort.ts';
+import { type GeneratorHealth, generatorHealth } from './generator-health.ts';
+import { type LoadDelivery, loadDelivery } from './load-delivered.ts';
+import { type RateLimiting, rateLimiting } from './rate-limited.ts';
+
+export { GENERATOR_LIMITS, type GeneratorHealth, type GeneratorLimits, generatorHealth } from './generator-health.ts';
 
 export interface Summary {
   min: number;
@@ -55,8 +61,12 @@ export interface ConcurrencyPoint {
   at: number;
   /** mean users alive over the period, all workers together */
   users: number;
-  /** most users alive at one time on one worker (exact with one worker) */
+  /** most users alive at one second of the period, all workers together */
   usersMax?: number;
+  /** users the profile planned, mean over the period, all workers together */
+  planned?: number;
+  /** mean users waiting at a rate-limit gate */
+  held?: number;
   rendersInFlight?: number;
   rendersInFlightMax?: number;
 }
@@ -65,9 +75,11 @@ export interface ConcurrencyPoint {
 export const PERIOD_SECONDS = 10;
 
 /**
- * Concurrency per period from the presence samples (see presence.ts):
+ * Concurrency per period from the presence samples (see run/presence.ts):
  * user-seconds over the period's length give the mean, summed correctly
- * over workers; the sampled histograms give the per-worker maximum.
+ * over workers; the per-second counters give the most at one time, all
+ * workers together. Files from before those counters fall back to the
+ * per-worker sampled histogram.
  */
 export function concurrencySeries(intermediate: readonly PeriodReport[]): ConcurrencyPoint[] {
   const L = METRICS.load;
@@ -76,8 +88,11 @@ export function concurrencySeries(intermediate: readonly PeriodReport[]): Concur
     .map((p) => {
       const c = p.counters;
       const point: ConcurrencyPoint = { at: Number(p.period), users: round1((c[L.userSeconds] ?? 0) / PERIOD_SECONDS) };
-      const um = p.summaries[L.concurrentUsers]?.max;
+      const seconds = Object.keys(c).filter((k) => k.startsWith(L.usersAtSecondPrefix));
+      const um = seconds.length > 0 ? Math.max(...seconds.map((k) => c[k] ?? 0)) : p.summaries[L.concurrentUsers]?.max;
       if (um !== undefined) point.usersMax = um;
+      if (c[L.plannedUserSeconds] !== undefined) point.planned = round1(c[L.plannedUserSeconds] / PERIOD_SECONDS);
+      if (c[L.gateHeldUserSeconds] !== undefined) point.held = round1(c[L.gateHeldUserSeconds] / PERIOD_SECONDS);
       if (c[L.renderSeconds] !== undefined) point.rendersInFlight = round1(c[L.renderSeconds] / PERIOD_SECONDS);
       const rm = p.summaries[L.rendersInFlight]?.max;
       if (rm !== undefined) point.rendersInFlightMax = rm;
@@ -89,93 +104,21 @@ function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-export interface GeneratorLimits {
-  /** a phase may run this much longer than set before the schedule counts as slipped */
-  phaseOverrunMs: number;
-  phaseOverrunFraction: number;
-  /** created + skipped users below this share of the planned ones */
-  minCreatedShare: number;
-  /** median over the run of each period's event-loop delay p99, milliseconds */
-  maxEventLoopDelayMs: number;
-  /** median event-loop utilisation of the workers' threads, 0..1 */
-  maxBusyShare: number;
-  /** with the threads that busy, this much event-loop delay (ms) already means saturation */
-  saturatedDelayMs: number;
-}
-
-export const GENERATOR_LIMITS: GeneratorLimits = {
-  phaseOverrunMs: 1500,
-  phaseOverrunFraction: 0.05,
-  minCreatedShare: 0.97,
-  maxEventLoopDelayMs: 100,
-  maxBusyShare: 0.9,
-  saturatedDelayMs: 30,
-};
-
-export interface GeneratorHealth {
-  overloaded: boolean;
-  problems: string[];
-  plannedUsers: number;
-  createdUsers: number;
-  phases: { name: string; setMs: number; tookMs?: number }[];
-  eventLoopDelayP99Ms?: number;
-  busyShare?: number;
-}
-
-function median(xs: readonly number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-}
-
 /**
- * Did the generator do what it was asked? Artillery, overloaded, stretches
- * phases and creates fewer users than planned, and its latencies then miss
- * the delay (coordinated omission): such a run must not pass a gate.
+ * What a verdict can be. An invalid run is neither a pass nor an SLO
+ * failure: its numbers do not measure the target. New kinds (a run stopped
+ * by its kill switch) go here, with their exit code in exit-codes.ts.
  */
-export function generatorHealth(
-  phases: readonly PhaseRecord[],
-  aggregate: PeriodReport,
-  intermediate: readonly PeriodReport[],
-  limits: GeneratorLimits = GENERATOR_LIMITS,
-): GeneratorHealth {
-  const problems: string[] = [];
-  const planned = plannedArrivals(phases);
-  const created = (aggregate.counters['vusers.created'] ?? 0) + (aggregate.counters['vusers.skipped'] ?? 0);
-  if (planned > 0 && created < planned * limits.minCreatedShare && planned - created > 2) {
-    problems.push(`created ${created} of ${planned} planned users (${((100 * created) / planned).toFixed(1)} %)`);
-  }
-  const phaseRows = phases.map((p) => {
-    const setMs = ((p.duration ?? p.pause ?? 0) as number) * 1000;
-    const tookMs = p.startTime !== undefined && p.endTime !== undefined ? p.endTime - p.startTime : undefined;
-    const name = p.name ?? `phase ${p.index + 1}`;
-    if (tookMs !== undefined && tookMs - setMs > Math.max(limits.phaseOverrunMs, setMs * limits.phaseOverrunFraction)) {
-      problems.push(`phase "${name}" took ${(tookMs / 1000).toFixed(1)} s instead of ${(setMs / 1000).toFixed(1)} s`);
-    }
-    return tookMs === undefined ? { name, setMs } : { name, setMs, tookMs };
-  });
-  const eld = median(intermediate.map((p) => p.summaries[METRICS.generator.eventLoopDelayP99Ms]?.max).filter((x): x is number => typeof x === 'number'));
-  if (eld !== undefined && eld > limits.maxEventLoopDelayMs) {
-    problems.push(`worker event loop delayed ${eld.toFixed(0)} ms (p99, median over the run): requests left late`);
-  }
-  const busy = median(intermediate.map((p) => p.summaries[METRICS.generator.busyShare]?.max).filter((x): x is number => typeof x === 'number'));
-  // A busy loop alone is not overload: Artillery's arrival timer spins (yielding to the loop) whenever
-  // arrivals are under 25 ms apart, which reads as 100 % busy while nothing runs late. Busy and
-  // delayed together is saturation.
-  if (busy !== undefined && busy / 100 > limits.maxBusyShare && eld !== undefined && eld > limits.saturatedDelayMs) {
-    problems.push(`worker threads busy ${busy.toFixed(0)} % of the time with the loop ${eld.toFixed(0)} ms late (medians over the run): the generator was saturated`);
-  }
-  const health: GeneratorHealth = { overloaded: problems.length > 0, problems, plannedUsers: planned, createdUsers: created, phases: phaseRows };
-  if (eld !== undefined) health.eventLoopDelayP99Ms = eld;
-  if (busy !== undefined) health.busyShare = busy / 100;
-  return health;
-}
+export type VerdictKind = 'pass' | 'slo_failed' | 'invalid' | 'aborted';
 
-export type VerdictKind = 'pass' | 'slo_failed' | 'generator_overloaded' | 'aborted';
+/** Why a run is invalid. */
+export type InvalidCause = 'generator_overloaded' | 'load_not_delivered' | 'rate_limited';
 
 export interface Verdict {
   kind: VerdictKind;
   passed: boolean;
+  /** for an invalid run, each cause found (the first decides the headline); absent in older results files */
+  causes?: InvalidCause[];
   reasons: string[];
   /** exit code the run should end with */
   exitCode: number;
@@ -183,27 +126,84 @@ export interface Verdict {
   abort?: AbortRecord;
 }
 
-export function verdict(checks: readonly Check[], health: GeneratorHealth, acceptOverload: boolean): Verdict {
-  const judged = judge(checks, health, acceptOverload);
+export interface Validity {
+  generator: GeneratorHealth;
+  delivery: LoadDelivery;
+  rateLimiting: RateLimiting;
+}
+
+/** The three validity checks over the combined metrics. */
+export function validity(aggregate: PeriodReport, intermediate: readonly PeriodReport[], phases?: GeneratorHealth['phases']): Validity {
+  return {
+    generator: generatorHealth(aggregate, intermediate, phases ? { phases } : {}),
+    delivery: loadDelivery(aggregate, intermediate),
+    rateLimiting: rateLimiting(aggregate),
+  };
+}
+
+export const INVALID_HEADLINE: Record<InvalidCause, string> = {
+  generator_overloaded: 'generator overloaded',
+  load_not_delivered: 'load not delivered',
+  rate_limited: 'rate limited',
+};
+
+/**
+ * The verdict. LUNEO_ACCEPT_OVERLOAD (acceptOverload) lets an operator
+ * accept an overloaded generator, and only that: the verdict then rests on
+ * the thresholds and still names the overload. Load not delivered and
+ * rate limiting cannot be accepted: the target did not get the load.
+ */
+export function verdict(checks: readonly Check[], v: Validity, acceptOverload: boolean): Verdict {
+  const judged = judge(checks, v, acceptOverload);
   // The kill switch (abort.ts) outranks every other outcome: the run did not go the distance.
   const abort = abortRecord();
   if (!abort) return judged;
-  return { kind: 'aborted', passed: false, reasons: [abortReason(abort), ...judged.reasons], exitCode: EXIT.aborted, abort };
+  return { kind: 'aborted', passed: false, causes: judged.causes, reasons: [abortReason(abort), ...judged.reasons], exitCode: EXIT.aborted, abort };
 }
 
-function judge(checks: readonly Check[], health: GeneratorHealth, acceptOverload: boolean): Verdict {
+function judge(checks: readonly Check[], v: Validity, acceptOverload: boolean): Verdict {
   const failed = checks.filter((c) => !c.passed && c.strict);
   const reasons: string[] = [];
-  if (health.overloaded) {
-    reasons.push(
-      acceptOverload
-        ? `generator overloaded (accepted by LUNEO_ACCEPT_OVERLOAD): ${health.problems.join('; ')}`
-        : `generator overloaded, results invalid: ${health.problems.join('; ')}`,
-    );
+  const causes: InvalidCause[] = [];
+  if (v.generator.overloaded) {
+    const problems = v.generator.problems.join('; ');
+    if (acceptOverload) reasons.push(`generator overloaded (accepted by LUNEO_ACCEPT_OVERLOAD): ${problems}`);
+    else {
+      causes.push('generator_overloaded');
+      reasons.push(`generator overloaded, results invalid: ${problems}`);
+    }
+  }
+  if (!v.delivery.delivered) {
+    causes.push('load_not_delivered');
+    for (const p of v.delivery.problems) reasons.push(`${p}, results invalid`);
+  }
+  if (v.rateLimiting.limited) {
+    causes.push('rate_limited');
+    for (const p of v.rateLimiting.problems) reasons.push(`${p}, results invalid`);
   }
   for (const c of failed) reasons.push(`threshold failed: ${c.expression}`);
-  if (health.overloaded && !acceptOverload) return { kind: 'generator_overloaded', passed: false, reasons, exitCode: EXIT.generator_overloaded };
-  if (failed.length > 0) return { kind: 'slo_failed', passed: false, reasons, exitCode: EXIT.slo_failed };
-  if (checks.length === 0) return { kind: 'slo_failed', passed: false, reasons: ['no threshold was checked (is the ensure plugin loaded?)'], exitCode: EXIT.slo_failed };
-  return { kind: 'pass', passed: true, reasons, exitCode: EXIT.pass };
+  if (causes.length > 0) return { kind: 'invalid', passed: false, causes, reasons, exitCode: EXIT.invalid };
+  if (failed.length > 0) return { kind: 'slo_failed', passed: false, causes, reasons, exitCode: EXIT.slo_failed };
+  if (checks.length === 0) return { kind: 'slo_failed', passed: false, causes, reasons: [...reasons, 'no threshold was checked (is the ensure plugin loaded?)'], exitCode: EXIT.slo_failed };
+  return { kind: 'pass', passed: true, causes, reasons, exitCode: EXIT.pass };
+}
+
+/** The verdict's headline: PASS, FAIL, or INVALID with its first cause. */
+export function verdictHeadline(v: { kind: string; causes?: InvalidCause[] }): string {
+  if (v.kind === 'pass') return 'PASS';
+  if (v.kind === 'aborted') return 'ABORTED';
+  // results files written before the verdict had causes
+  if (v.kind === 'generator_overloaded') return 'INVALID (generator overloaded)';
+  if (v.kind === 'slo_failed') return 'FAIL';
+  if (v.kind === 'invalid') {
+    const cause = v.causes?.[0];
+    return `INVALID (${cause ? INVALID_HEADLINE[cause] : 'results invalid'})`;
+  }
+  return String(v.kind).toUpperCase();
+}
+
+/** Several verdicts as one exit code: invalid before a failed threshold before a pass. */
+export function worstExitCode(codes: readonly number[]): number {
+  const rank = (c: number) => (c === EXIT.aborted ? 4 : c === EXIT.invalid ? 3 : c === EXIT.slo_failed ? 2 : c === EXIT.pass ? 0 : 1);
+  return codes.reduce((worst, c) => (rank(c) > rank(worst) ? c : worst), EXIT.pass as number);
 }

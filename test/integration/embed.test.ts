@@ -26,7 +26,9 @@ describe('embed scenario against the sandbox', () => {
         assert.deepEqual(failedChecks(r), []);
         assert.ok(counter(r, M.handshakeOk) > 10, 'handshakes completed');
         assert.equal(counter(r, M.handshakeOk), counter(r, M.pageViews), 'every page view completed its handshake');
-        assert.equal(l.peakUsersSampled, 6, 'the profile concurrency was reached');
+        assert.equal(l.peakUsersSampled, 6, 'the profile concurrency was reached, all workers together');
+        assert.equal(l.delivery.delivered, true);
+        assert.equal(l.delivery.plannedUsers, 6, 'the workers planned the profile between them');
         assert.equal(l.run?.dialect, dialect);
         const stats = sb.stats();
         assert.equal(stats.embed.validationsOk, counter(r, M.validateOk) + PREFLIGHT_WALK.validations, 'the sandbox saw the validations the package counted, and the preflight\'s');
@@ -48,7 +50,7 @@ describe('embed scenario against the sandbox', () => {
     });
   });
 
-  test('errors above 1 %, non-JSON token responses and 429s are each counted under their own names', async () => {
+  test('errors above 1 %, non-JSON token responses and 429s are each counted under their own names; the 429s make the run INVALID (rate limited)', async () => {
     const faults = {
       errors: { 'widget.document': 0.08 },
       nonJson: { 'embed.token': 0.08 },
@@ -56,14 +58,52 @@ describe('embed scenario against the sandbox', () => {
     };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
-      assert.equal(r.code, 1, tail(r));
-      assert.ok(failedChecks(r).includes('(luneo_requests_failed + vusers.failed) / (luneo_requests_sent + vusers.failed) < 0.01'));
+      assert.equal(r.code, 3, tail(r));
+      assert.ok(r.results?.luneo.verdict.causes?.includes('rate_limited'));
+      assert.match(r.output, /rate limited: .* the results measure the limiter; raise the deployment's limits/);
+      assert.ok(failedChecks(r).includes('luneo_requests_failed / (luneo_requests_sent - luneo_requests_rate_limited) < 0.01'));
       assert.ok(counter(r, M.tokenNonJson) > 0, 'non-JSON token responses counted');
       assert.ok(counter(r, M.widgetFailed) > 0, 'widget 5xx counted');
       assert.ok(counter(r, M.rateLimited) > 0, '429s counted');
       assert.equal(counter(r, M.rateLimited), counter(r, METRICS.requests.rateLimited));
       assert.equal(counter(r, 'vusers.failed'), 0, 'no visitor crashed');
+      assert.equal(counter(r, M.pageViews), counter(r, M.handshakeOk) + counter(r, M.handshakeFailed) + counter(r, M.rateLimited), 'a page view is a handshake success, a failure, or rate limited');
       assert.equal(sb.stats().earlyRetries.total, 0, 'no request went out before its Retry-After');
+    });
+  });
+
+  test('every 50th widget document failing (2 %) fails the handshake success check, named in the verdict table, exit 1', async () => {
+    await withSandbox({ faults: { failEvery: { 'widget.document': 50 } } }, async (sb) => {
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
+      assert.equal(r.code, 1, tail(r));
+      const HANDSHAKE = 'luneo_embed_handshake_ok / (luneo_embed_handshake_ok + luneo_embed_handshake_failed) > 0.99';
+      assert.ok(failedChecks(r).includes(HANDSHAKE), failedChecks(r).join(', '));
+      assert.match(r.output, /luneo_embed_handshake_ok \/ \(luneo_embed_handshake_ok \+ luneo_embed_handshake_failed\)\s+> 0.99\s+0\.9\d+\s+FAIL/);
+      assert.ok(counter(r, M.widgetFailed) >= 2, 'the widget failures were counted');
+      assert.equal(counter(r, M.widgetFailed), sb.stats().faults.errorsInjected);
+      assert.ok(!failedChecks(r).some((e) => e.startsWith('luneo_embed_token_ok') || e.startsWith('luneo_embed_validate_ok')), 'the steps around it passed');
+    });
+  });
+
+  test('connection resets with the stock HTTP engine: counted as transport errors, the concurrency reached is shown, INVALID (load not delivered)', async () => {
+    await withSandbox({ faults: { resets: { 'widget.document': 0.05 } } }, async (sb) => {
+      const stages = [
+        { duration: 1, target: 12 },
+        { duration: 8, target: 12 },
+        { duration: 1, target: 0 },
+      ];
+      // Artillery's stock HTTP engine ends a visitor on a transport error (the luneo engine lets it go on).
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages, env: { ...quick(), LUNEO_ENGINE: 'http' } });
+      assert.equal(r.code, 3, tail(r));
+      const l = r.results?.luneo;
+      assert.ok(l?.verdict.causes?.includes('load_not_delivered'), l?.verdict.reasons.join('; '));
+      assert.match(r.output, /load not delivered: \d+ % of the planned concurrency was active during the hold .*requests got no answer/);
+      assert.match(r.output, /concurrency reached: \d+ visitors at once/);
+      const resets = sb.stats().faults.resetsInjected;
+      assert.ok(resets > 0);
+      assert.equal(counter(r, METRICS.requests.transportErrors), resets, 'every reset was counted as a request without an answer');
+      assert.equal(counter(r, M.transportFailed), resets, 'and as a failed page view');
+      assert.ok((l?.delivery.holds.some((h) => h.share < 0.9) ?? false), 'the hold fell short of the plan');
     });
   });
 

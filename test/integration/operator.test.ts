@@ -155,7 +155,7 @@ describe('operator tools against the sandbox', () => {
       assert.match(l.verdict.reasons[0] ?? '', /^aborted by the kill switch at .* UTC/);
       assert.ok(l.checks.length >= 11, 'the checks were evaluated over the run as far as it went');
       for (const c of l.checks) assert.notEqual(c.measured, undefined, `${c.expression}: measured over the run as far as it went`);
-      assert.ok(l.checks.some((c) => c.expression.startsWith('(luneo_requests_failed') && !c.passed), 'the error-rate check fails, as the storm had it');
+      assert.ok(l.checks.some((c) => c.expression.startsWith('luneo_requests_failed / (') && !c.passed), 'the error-rate check fails, as the storm had it');
       assert.ok((r.results?.aggregate.counters['luneo_requests_failed'] ?? 0) > 0, 'the aggregate covers the storm');
       assert.equal(l.generator.overloaded, false, `the users an abort never let arrive are not counted as missing: ${l.generator.problems.join('; ')}`);
       for (const ext of ['.html', '.md', '.junit.xml']) assert.ok(existsSync(r.resultsPath.replace(/\.json$/, ext)), `${ext} written`);

@@ -153,7 +153,7 @@ describe('deployments that differ are configuration', () => {
 
 describe('logins at scale', () => {
   test('three worker threads renewing a short-lived token (same-second logins answer 500, refresh rotates strictly): no user fails', async () => {
-    const FOUR_CPUS = new URL('../support/four-cpus.ts', import.meta.url).href;
+    const FOUR_CPUS = new URL('../support/four-cpus.mjs', import.meta.url).href;
     await withSandbox({ accessTokenTtlSec: 2, platform: { concurrentLogin500: true, strictRefreshRotation: true } }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() } });
       assert.equal(r.code, 0, tail(r));

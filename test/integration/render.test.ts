@@ -44,12 +44,15 @@ describe('render scenario against the sandbox', () => {
     });
   });
 
-  test('forced 429s are honoured: no early retries, counted, and the run still passes', async () => {
+  test('forced 429s are honoured by every worker: no early retries, counted, and the run is INVALID (rate limited), not failed', async () => {
     // skip: the preflight's enqueue and status go through, so every 429 is one the run counts.
     const faults = { force429: { rate: 0.15, retryAfterSec: 1, skip: 2 } };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb });
-      assert.equal(r.code, 0, tail(r));
+      assert.equal(r.code, 3, tail(r));
+      assert.deepEqual(r.results?.luneo.verdict.causes, ['rate_limited'], r.results?.luneo.verdict.reasons.join('; '));
+      assert.deepEqual(failedChecks(r), [], 'a 429 fails no threshold: it is the limiter, not the platform');
+      assert.match(r.output, /INVALID \(rate limited\)/);
       const stats = sb.stats();
       assert.ok(stats.rateLimited.total > 0, 'the sandbox did answer 429');
       assert.equal(stats.earlyRetries.total, 0, `early retries: ${JSON.stringify(stats.earlyRetries.examples.slice(0, 3))}`);
@@ -63,7 +66,8 @@ describe('render scenario against the sandbox', () => {
     const faults = { force429: { rate: 0.15, retryAfterSec: 2, retryAfterFormat: 'http-date' as const, skip: 3 } };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1' });
-      assert.equal(r.code, 0, tail(r));
+      assert.equal(r.code, 3, tail(r));
+      assert.ok(r.results?.luneo.verdict.causes?.includes('rate_limited'));
       assert.ok(sb.stats().rateLimited.total > 0);
       assert.equal(sb.stats().earlyRetries.total, 0);
     });

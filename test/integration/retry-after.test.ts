@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { METRICS } from '../../src/metric-names.ts';
 import { counter, environmentsWith, loadRun, tail, withSandbox } from '../support/load-run.ts';
 
-const FOUR_CPUS = pathToFileURL(path.join(import.meta.dirname, '..', 'support', 'four-cpus.ts')).href;
+const FOUR_CPUS = pathToFileURL(path.join(import.meta.dirname, '..', 'support', 'four-cpus.mjs')).href;
 const workersEnv = (workers: 1 | 3): Record<string, string> =>
   workers === 3 ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() } : {};
 

@@ -26,7 +26,7 @@ describe('fault injection', () => {
     const merged = await admin(s.sb, 'faults', 'PATCH', { latency: { 'embed.token': null, '*': { fixedMs: 0, jitterMs: 5 } } });
     assert.deepEqual(merged.json.latency, { '*': { fixedMs: 0, jitterMs: 5 } }, 'per-route merge, null removes');
     const replaced = await admin(s.sb, 'faults', 'PUT', { nonJson: { 'embed.token': 1 } });
-    assert.deepEqual(replaced.json, { latency: {}, errors: {}, nonJson: { 'embed.token': 1 }, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } });
+    assert.deepEqual(replaced.json, { latency: {}, errors: {}, nonJson: { 'embed.token': 1 }, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } });
   });
 
   test('nonJson answers a 200 HTML proxy page', async () => {
@@ -48,6 +48,23 @@ describe('fault injection', () => {
     assert.equal((await call(`${s.sb.apiUrl}/health`)).status, 200, "'*' spares health");
     assert.equal((await call(`${s.sb.apiUrl}/metrics`)).status, 200, "'*' spares metrics");
     await admin(s.sb, 'faults', 'PUT', {});
+  });
+
+  test('failEvery: exactly every Nth request of the route fails', async () => {
+    await admin(s.sb, 'faults', 'PUT', { failEvery: { 'embed.token': 3 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call(tokenUrl())).status);
+    assert.deepEqual(statuses.map((x) => x === 503), [false, false, true, false, false, true]);
+    await admin(s.sb, 'faults', 'PUT', {});
+  });
+
+  test('resets: the connection is dropped without an answer, counted; health is spared', async () => {
+    await admin(s.sb, 'faults', 'PUT', { resets: { '*': 1 } });
+    await assert.rejects(call(tokenUrl()), 'no answer: a transport error for the client');
+    assert.equal(s.sb.stats().faults.resetsInjected, 1);
+    assert.equal((await call(`${s.sb.apiUrl}/health`)).status, 200, "'*' spares health");
+    await admin(s.sb, 'faults', 'PUT', {});
+    assert.equal((await call(tokenUrl())).status, 200);
   });
 
   test('tamper origin: refused as a mismatch without burning the nonce', async () => {

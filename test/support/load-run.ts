@@ -12,6 +12,19 @@ import type { FlowName } from '../../src/run/setup.ts';
 export { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryRunResult, runArtillery } from '../../scripts/artillery-run.ts';
 
+/**
+ * LUNEO_TEST_WORKERS=3 runs every Artillery of the tests with 3 local worker
+ * threads (Artillery runs max(1, CPUs - 1)): a preload makes os.cpus() report 4.
+ */
+export const TEST_WORKERS = process.env.LUNEO_TEST_WORKERS?.trim() === '3' ? 3 : 1;
+const FOUR_CPUS = path.join(import.meta.dirname, 'four-cpus.mjs');
+
+/** The environment that gives a spawned Artillery the test's worker count. */
+export function workersEnv(base: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  if (TEST_WORKERS === 1) return {};
+  return { NODE_OPTIONS: `${base.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() };
+}
+
 /** 6 users for 6 s, then they leave: enough requests for the checks, quick to run. */
 export const TINY: Stage[] = [
   { duration: 2, target: 6 },
@@ -46,6 +59,8 @@ export interface LoadRunOptions {
   stages?: Stage[] | null;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** extra arguments for artillery run, e.g. ['-o', file] */
+  extraArgs?: string[];
 }
 
 export function freshResultsDir(): string {
@@ -55,7 +70,7 @@ export function freshResultsDir(): string {
 }
 
 export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
-  const env: Record<string, string | undefined> = { LUNEO_DIALECT: o.dialect ?? 'seed', ...o.env };
+  const env: Record<string, string | undefined> = { LUNEO_DIALECT: o.dialect ?? 'seed', ...workersEnv(), ...o.env };
   if (o.sandbox) {
     env.BASE_URL ??= o.sandbox.apiUrl;
     env.WIDGET_URL ??= o.sandbox.widgetUrl;
@@ -68,6 +83,7 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
     env,
   };
   if (o.stages !== null) run.stages = o.stages ?? TINY;
+  if (o.extraArgs) run.extraArgs = o.extraArgs;
   run.profileName = 'test-tiny';
   return runArtillery(run);
 }

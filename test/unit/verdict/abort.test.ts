@@ -14,7 +14,7 @@ import {
   recordAbort,
 } from '../../../src/verdict/abort.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
-import { type GeneratorHealth, type PeriodReport, type Summary, verdict } from '../../../src/verdict/summary.ts';
+import { type GeneratorHealth, type PeriodReport, type Summary, type Validity, verdict } from '../../../src/verdict/summary.ts';
 
 const R = METRICS.requests;
 const TOKEN = METRICS.embed.tokenMs;
@@ -116,7 +116,12 @@ describe('abort settings per environment', () => {
 
 describe('the verdict of an aborted run', () => {
   afterEach(clearAbort);
-  const healthy: GeneratorHealth = { overloaded: false, problems: [], plannedUsers: 10, createdUsers: 10, phases: [] };
+  const generator: GeneratorHealth = { overloaded: false, problems: [], plannedUsers: 10, createdUsers: 10, phases: [], saturatedPeriods: [] };
+  const healthy: Validity = {
+    generator,
+    delivery: { delivered: true, problems: [], holds: [], createdUsers: 10, transportErrors: 0, timedOut: 0 },
+    rateLimiting: { limited: false, problems: [], rateLimited: 0, requests: 10, share: 0, giveUps: 0 },
+  };
   const checks = [{ expression: 'a < 1', passed: true, strict: true }];
 
   it('is ABORTED with the reason and the moment, and its own exit code, whatever the checks say', () => {
