@@ -3,8 +3,8 @@
  * the platform's limiter, not its performance: it is kept out of the
  * latencies, the success ratios and the error rate, and counted here.
  * Past the limit the run is invalid, not failed: its numbers measure the
- * limiter, and the fix is the deployment's limits (allow-list the
- * generators), not the code.
+ * limiter, and the fix is the deployment's limits (its in-app limiters
+ * have no allow-list, so a WAF allow-list does not help), not the code.
  */
 import { METRICS } from '../metric-names.ts';
 import type { PeriodReport } from './summary.ts';
@@ -33,7 +33,7 @@ export function rateLimiting(aggregate: PeriodReport, limit: number = MAX_RATE_L
   if (share > limit) {
     problems.push(
       `rate limited: ${rateLimited} of ${requests} requests (${(100 * share).toFixed(1)} %, limit ${100 * limit} %) were answered 429` +
-        `${giveUps > 0 ? ` and ${giveUps} renders given up` : ''}: the results measure the limiter; raise the deployment's limits (allow-list the load generators)`,
+        `${giveUps > 0 ? ` and ${giveUps} renders given up` : ''}: the results measure the limiter; raise the deployment's limits (RATE_LIMIT_LIMIT, RATE_LIMIT_TTL) and remove its slow-down: a WAF allow-list does not bypass them`,
     );
   }
   return { limited: problems.length > 0, problems, rateLimited, requests, share, giveUps };
