@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, loadRun, tail, withSandbox } from '../support/load-run.ts';
+import { counter, loadRun, PREFLIGHT_WALK, tail, withSandbox } from '../support/load-run.ts';
 
 const LOAD_ROUTES = ['embed.token', 'widget.document', 'embed.validate'];
 
@@ -24,12 +24,12 @@ describe('cross-check: the embed scenario on the luneo engine and on the stock H
         const byTheSandbox = LOAD_ROUTES.reduce((n, route) => n + Object.values(stats.requests.byRoute[route] ?? {}).reduce((a, b) => a + b, 0), 0);
         const requests = counter(r, 'http.requests');
         assert.ok(requests > 30, `a real run (${requests} requests)`);
-        assert.equal(byTheSandbox, requests, 'the sandbox saw exactly the requests the engine counted');
+        assert.equal(byTheSandbox, requests + PREFLIGHT_WALK.embedRequests, 'the sandbox saw exactly the requests the engine counted, and the preflight\'s walk');
         assert.equal(counter(r, 'http.responses'), requests, 'every request was answered');
         assert.equal(counter(r, 'http.codes.200'), requests);
         assert.equal(counter(r, METRICS.requests.sent), requests, "the processors' own count agrees");
         assert.equal(counter(r, METRICS.embed.handshakeOk), counter(r, METRICS.embed.pageViews), 'every page view completed its handshake');
-        assert.equal(stats.embed.validationsOk, counter(r, METRICS.embed.validateOk));
+        assert.equal(stats.embed.validationsOk, counter(r, METRICS.embed.validateOk) + PREFLIGHT_WALK.validations);
         const names = Object.keys(r.results?.aggregate.summaries ?? {});
         for (const step of ['embed_token', 'widget_document', 'nonce_validation']) {
           assert.ok(names.includes(`plugins.metrics-by-endpoint.response_time.${step}`), `per-step metrics for ${step}`);

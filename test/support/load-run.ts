@@ -90,9 +90,10 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
 
 /**
  * Requests the before hook's preflight sends before any load (one walk of
- * the flow): the sandbox sees them, the run's counters do not.
+ * the flow): the sandbox sees them, the run's counters do not. An embed
+ * walk (seed, no health route) is token, widget document and validation.
  */
-export const PREFLIGHT_WALK = { validations: 1, enqueues: 1 } as const;
+export const PREFLIGHT_WALK = { validations: 1, enqueues: 1, embedRequests: 3 } as const;
 
 export function counter(r: ArtilleryRunResult, name: string): number {
   return r.results?.aggregate.counters[name] ?? 0;
