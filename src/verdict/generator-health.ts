@@ -11,6 +11,11 @@
 import { METRICS } from '../metric-names.ts';
 import type { PeriodReport } from './summary.ts';
 
+/** Users Artillery started, or skipped under maxVusers: both were delivered by the arrival plan. */
+export function createdUsers(counters: Readonly<Record<string, number>>): number {
+  return (counters['vusers.created'] ?? 0) + (counters['vusers.skipped'] ?? 0);
+}
+
 export interface GeneratorLimits {
   /** a second with the loop busy at least this share (percent)... */
   busyPercent: number;
@@ -105,7 +110,7 @@ export function generatorHealth(
     overloaded: false,
     problems,
     plannedUsers: c[L.plannedUsers] ?? 0,
-    createdUsers: (c['vusers.created'] ?? 0) + (c['vusers.skipped'] ?? 0),
+    createdUsers: createdUsers(c),
     phases: opts.phases ?? [],
     saturatedPeriods: [],
   };

@@ -9,7 +9,7 @@
  * and one that created too few of its planned users.
  */
 import { METRICS } from '../metric-names.ts';
-import { describeStretch } from './generator-health.ts';
+import { createdUsers, describeStretch } from './generator-health.ts';
 import type { PeriodReport } from './summary.ts';
 
 export interface DeliveryLimits {
@@ -72,7 +72,7 @@ export function loadDelivery(aggregate: PeriodReport, intermediate: readonly Per
     delivered: true,
     problems,
     holds: [],
-    createdUsers: (c['vusers.created'] ?? 0) + (c['vusers.skipped'] ?? 0),
+    createdUsers: createdUsers(c),
     transportErrors: c[METRICS.requests.transportErrors] ?? 0,
     timedOut: c[METRICS.requests.timedOut] ?? 0,
   };
