@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
+import { loopbackUrl } from './lib/loopback.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,14 +27,8 @@ const { values } = parseArgs({
   strict: true,
 });
 
-function loopbackOrigin(name: string, raw: string | undefined): string {
-  const u = new URL(raw ?? '');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new Error(`--${name} must be a loopback URL, got ${raw}`);
-  return u.origin;
-}
-
-const api = loopbackOrigin('api', values.api);
-const widget = loopbackOrigin('widget', values.widget);
+const api = loopbackUrl('api', values.api).origin;
+const widget = loopbackUrl('widget', values.widget).origin;
 const lanes = Number(values.lanes);
 const pageMs = Number(values['page-ms']);
 const seconds = Number(values.seconds);

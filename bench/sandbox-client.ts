@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { loopbackUrl } from './lib/loopback.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,12 +23,6 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-
-function loopbackUrl(name: string, raw: string | undefined): URL {
-  const u = new URL(raw ?? '');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new Error(`--${name} must be a loopback URL, got ${raw}`);
-  return u;
-}
 
 const api = loopbackUrl('api', values.api);
 const widget = loopbackUrl('widget', values.widget);
