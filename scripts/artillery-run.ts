@@ -4,7 +4,7 @@
  * A run is bounded: it is killed (and reported as such) past its time limit.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { phasesFor, scaleStages, type Stage } from '../src/load/model.ts';
 import type { FlowName } from '../src/run/setup.ts';
@@ -47,11 +47,29 @@ export function overridesFor(stages: readonly Stage[], profileName: string, divi
   });
 }
 
+/**
+ * Artillery bundles a `.ts` processor into `dist/` beside it and deletes the
+ * bundle when the run ends, so two runs of one scenario from one checkout
+ * delete each other's. Each run started here gets its own entry, which
+ * re-exports the scenario's processor, and so its own bundle; the tests run
+ * several files at once.
+ */
+export function privateProcessor(scenario: FlowName): { path: string; remove: () => void } {
+  const dir = path.join(ROOT, 'processors', '.runs', `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  mkdirSync(dir, { recursive: true });
+  const entry = path.join(dir, `${scenario}.ts`);
+  writeFileSync(entry, `export * from '../../${scenario}.ts';\n`);
+  return { path: entry, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export function runArtillery(o: ArtilleryRunOptions): Promise<ArtilleryRunResult> {
   const args = [ARTILLERY, 'run'];
   // An empty environment name runs without -e, as a user who forgot it would.
   if (o.environment !== '') args.push('-e', o.environment ?? 'local');
-  if (o.stages) args.push('--overrides', overridesFor(o.stages, o.profileName ?? 'custom'));
+  const processor = privateProcessor(o.scenario);
+  const overrides: { config: Record<string, unknown> } = o.stages ? (JSON.parse(overridesFor(o.stages, o.profileName ?? 'custom')) as { config: Record<string, unknown> }) : { config: {} };
+  overrides.config.processor = processor.path;
+  args.push('--overrides', JSON.stringify(overrides));
   args.push(...(o.extraArgs ?? []), path.join('scenarios', `${o.scenario}.yml`));
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -78,10 +96,12 @@ export function runArtillery(o: ArtilleryRunOptions): Promise<ArtilleryRunResult
     }, o.timeoutMs ?? 180_000);
     child.on('error', (err) => {
       clearTimeout(timer);
+      processor.remove();
       reject(err);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      processor.remove();
       const resultsPath = path.join(o.resultsDir, RESULT_FILES[o.scenario] ?? `${o.scenario}.json`);
       let results: ResultsFile | undefined;
       try {

@@ -6,14 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_PAGES, tail, withSandbox } from '../support/load-run.ts';
+import { TRANSIENT_ATTEMPTS } from '../../src/run/preflight.ts';
+import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_PAGES, tail, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
 
 /** Many page views per second: injected faults at a few percent show every time. */
 const quick = () => ({ LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) });
 
 const M = METRICS.embed;
 
-describe('embed scenario against the sandbox', () => {
+// Each test has its own sandbox and results: two at a time, so that the longest file of the suite is not its tail.
+describe(`embed scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2 }, () => {
   for (const dialect of ['seed', 'v1'] as const) {
     test(`healthy sandbox, dialect ${dialect}: every check passes, exit 0`, async () => {
       await withSandbox({}, async (sb) => {
@@ -54,7 +56,9 @@ describe('embed scenario against the sandbox', () => {
     const faults = {
       errors: { 'widget.document': 0.08 },
       nonJson: { 'embed.token': 0.08 },
-      force429: { rate: 0.05, routes: ['embed.validate' as const], retryAfterSec: 1 },
+      // A quarter of the validations: each 429 holds every request of the generator for its 1 s, so the share of
+      // 429s stays well above the 1 % limit only when they are frequent (at 5 %, one 429 in 248 requests was seen).
+      force429: { rate: 0.25, routes: ['embed.validate' as const], retryAfterSec: 1 },
     };
     await withSandbox({ faults }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
@@ -99,10 +103,12 @@ describe('embed scenario against the sandbox', () => {
       assert.ok(l?.verdict.causes?.includes('load_not_delivered'), l?.verdict.reasons.join('; '));
       assert.match(r.output, /load not delivered: \d+ % of the planned concurrency was active during the hold .*requests got no answer/);
       assert.match(r.output, /concurrency reached: \d+ visitors at once/);
+      // The preflight's widget document may have met a reset too: it tries again (up to TRANSIENT_ATTEMPTS) before the load.
       const resets = sb.stats().faults.resetsInjected;
-      assert.ok(resets > 0);
-      assert.equal(counter(r, METRICS.requests.transportErrors), resets, 'every reset was counted as a request without an answer');
-      assert.equal(counter(r, M.transportFailed), resets, 'and as a failed page view');
+      const counted = counter(r, METRICS.requests.transportErrors);
+      assert.ok(counted > 0);
+      assert.ok(resets >= counted && resets - counted < TRANSIENT_ATTEMPTS, `every reset of the load was counted as a request without an answer: ${counted} counted, ${resets} injected`);
+      assert.equal(counter(r, M.transportFailed), counted, 'and as a failed page view');
       assert.ok((l?.delivery.holds.some((h) => h.share < 0.9) ?? false), 'the hold fell short of the plan');
     });
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { loadRun, tail, withSandbox } from '../support/load-run.ts';
+import { loadRun, tail, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
 
 interface OtlpAttribute {
   key: string;
@@ -98,7 +98,7 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-describe('metrics export', () => {
+describe(`metrics export${WORKERS_LABEL}`, () => {
   test('LUNEO_OTLP_ENDPOINT: Artillery and luneo_ metrics reach an OTLP/HTTP receiver, tagged, and the run still passes', async () => {
     const receiver = await startReceiver();
     try {
@@ -145,7 +145,7 @@ describe('metrics export', () => {
   });
 });
 
-describe('platform metrics', () => {
+describe(`platform metrics${WORKERS_LABEL}`, () => {
   test('a v1 run samples /api/v1/metrics into results.luneo.platformMetrics', async () => {
     await withSandbox({}, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1' });

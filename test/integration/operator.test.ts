@@ -14,7 +14,8 @@ import { ROOT } from '../../scripts/artillery-run.ts';
 import { RESULT_FILES, type ResultsFile } from '../../src/run/recorder.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { parseJunit } from '../support/junit.ts';
-import { environmentsWith, freshResultsDir, QUICK_PAGES, withSandbox } from '../support/load-run.ts';
+import { environmentsWith, freshResultsDir, QUICK_PAGES, withSandbox, workersEnv } from '../support/load-run.ts';
+import { withSlot } from '../support/load-slots.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 
 interface LoadScriptRun {
@@ -34,10 +35,11 @@ function npmRunLoad(args: string[], sb: Sandbox, env: Record<string, string> = {
     WIDGET_URL: sb.widgetUrl,
     LUNEO_DIALECT: 'seed',
     LUNEO_RESULTS_DIR: resultsDir,
+    ...workersEnv(),
     ...env,
   };
   childEnv.PATH = `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${childEnv.PATH ?? ''}`;
-  return new Promise((resolve, reject) => {
+  return withSlot('shared', () => new Promise<LoadScriptRun>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'load.ts'), ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
@@ -54,7 +56,7 @@ function npmRunLoad(args: string[], sb: Sandbox, env: Record<string, string> = {
       if (existsSync(resultsPath)) run.results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;
       resolve(run);
     });
-  });
+  }));
 }
 
 function tail(r: LoadScriptRun, lines = 40): string {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
 import { prepareRun } from '../../src/run/setup.ts';
-import { counter, environmentsWith, loadRun, tail, withSandbox } from '../support/load-run.ts';
+import { counter, environmentsWith, loadRun, tail, withSandbox, workersEnv } from '../support/load-run.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 
 function assertRefused(r: { code: number | null; output: string }, ...patterns: RegExp[]): void {
@@ -153,9 +153,8 @@ describe('deployments that differ are configuration', () => {
 
 describe('logins at scale', () => {
   test('three worker threads renewing a short-lived token (same-second logins answer 500, refresh rotates strictly): no user fails', async () => {
-    const FOUR_CPUS = new URL('../support/four-cpus.mjs', import.meta.url).href;
     await withSandbox({ accessTokenTtlSec: 2, platform: { concurrentLogin500: true, strictRefreshRotation: true } }, async (sb) => {
-      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() } });
+      const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env: workersEnv(3) });
       assert.equal(r.code, 0, tail(r));
       assert.equal(counter(r, METRICS.auth.failures), 0);
       assert.equal(counter(r, 'vusers.failed'), 0);

@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_RENDERS, tail, withSandbox } from '../support/load-run.ts';
+import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_RENDERS, tail, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
 
 const M = METRICS.render;
 const COMPLETION = 'luneo_render_jobs_succeeded / luneo_render_jobs_enqueued > 0.9';
 
-describe('render scenario against the sandbox', () => {
+// Each test has its own sandbox and results: two at a time, so that the longest file of the suite is not its tail.
+describe(`render scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2 }, () => {
   for (const dialect of ['seed', 'v1'] as const) {
     test(`healthy sandbox, dialect ${dialect}: every check passes, exit 0`, async () => {
       await withSandbox({}, async (sb) => {

@@ -5,24 +5,29 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
 import type { Stage } from '../../src/load/model.ts';
 import type { FlowName } from '../../src/run/setup.ts';
 export { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryRunResult, runArtillery } from '../../scripts/artillery-run.ts';
+import { type SlotKind, withSlot } from './load-slots.ts';
 
 /**
- * LUNEO_TEST_WORKERS=3 runs every Artillery of the tests with 3 local worker
- * threads (Artillery runs max(1, CPUs - 1)): a preload makes os.cpus() report 4.
+ * Every Artillery the tests start runs a known number of local worker
+ * threads, 1 by default and 3 with LUNEO_TEST_WORKERS=3, whatever the
+ * machine: Artillery runs max(1, CPUs - 1), and a preload makes os.cpus()
+ * report workers + 1.
  */
-export const TEST_WORKERS = process.env.LUNEO_TEST_WORKERS?.trim() === '3' ? 3 : 1;
-const FOUR_CPUS = path.join(import.meta.dirname, 'four-cpus.mjs');
+export const TEST_WORKERS: 1 | 3 = process.env.LUNEO_TEST_WORKERS?.trim() === '3' ? 3 : 1;
+/** Appended to the names of the suites that run with each worker count, so that the two runs read apart. */
+export const WORKERS_LABEL = TEST_WORKERS === 3 ? ' (3 workers)' : '';
+const CPUS_PRELOAD = pathToFileURL(path.join(import.meta.dirname, 'cpus.mjs')).href;
 
-/** The environment that gives a spawned Artillery the test's worker count. */
-export function workersEnv(base: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
-  if (TEST_WORKERS === 1) return {};
-  return { NODE_OPTIONS: `${base.NODE_OPTIONS ?? ''} --import=${FOUR_CPUS}`.trim() };
+/** The environment that gives a spawned Artillery `workers` local worker threads. */
+export function workersEnv(workers: 1 | 3 = TEST_WORKERS, base: Record<string, string | undefined> = process.env): Record<string, string> {
+  return { NODE_OPTIONS: `${base.NODE_OPTIONS ?? ''} --import=${CPUS_PRELOAD}`.trim(), LUNEO_TEST_CPUS: String(workers + 1) };
 }
 
 /** 6 users for 6 s, then they leave: enough requests for the checks, quick to run. */
@@ -61,6 +66,8 @@ export interface LoadRunOptions {
   timeoutMs?: number;
   /** extra arguments for artillery run, e.g. ['-o', file] */
   extraArgs?: string[];
+  /** 'exclusive' for a run that measures the generator: no other load run of the suite goes meanwhile */
+  slot?: SlotKind;
 }
 
 export function freshResultsDir(): string {
@@ -85,7 +92,7 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
   if (o.stages !== null) run.stages = o.stages ?? TINY;
   if (o.extraArgs) run.extraArgs = o.extraArgs;
   run.profileName = 'test-tiny';
-  return runArtillery(run);
+  return withSlot(o.slot ?? 'shared', () => runArtillery(run));
 }
 
 /**

@@ -1,0 +1,3 @@
+// The render tests again with 3 local Artillery workers: their numbers depend on the workers, and totals must hold over all of them.
+import '../../support/three-workers.ts';
+import '../render.test.ts';
