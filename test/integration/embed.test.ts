@@ -54,14 +54,21 @@ describe(`embed scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2 
 
   test('errors above 1 %, non-JSON token responses and 429s are each counted under their own names; the 429s make the run INVALID (rate limited)', async () => {
     const faults = {
-      errors: { 'widget.document': 0.08 },
-      nonJson: { 'embed.token': 0.08 },
-      // A quarter of the validations: each 429 holds every request of the generator for its 1 s, so the share of
-      // 429s stays well above the 1 % limit only when they are frequent (at 5 %, one 429 in 248 requests was seen).
-      force429: { rate: 0.25, routes: ['embed.validate' as const], retryAfterSec: 1 },
+      // Every 4th widget document fails, and 10 % of the token answers are not JSON (the preflight retries one).
+      failEvery: { 'widget.document': 4 },
+      nonJson: { 'embed.token': 0.1 },
+      // Exactly six 429s, from the 4th validation on (the preflight's is the 1st). Each holds the whole generator for
+      // its 1 s, so random ones were too few to count on (at 5 %, one 429 in 248 requests was seen; at 25 %, so few
+      // requests went that no non-JSON answer was drawn). A 10-s hold gives every fault enough requests to show.
+      force429: { rate: 1, count: 6, skip: 3, routes: ['embed.validate' as const], retryAfterSec: 1 },
     };
+    const stages = [
+      { duration: 2, target: 6 },
+      { duration: 10, target: 6 },
+      { duration: 1, target: 0 },
+    ];
     await withSandbox({ faults }, async (sb) => {
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, env: quick() });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages, env: quick() });
       assert.equal(r.code, 3, tail(r));
       assert.ok(r.results?.luneo.verdict.causes?.includes('rate_limited'));
       assert.match(r.output, /rate limited: .* the results measure the limiter; raise the deployment's limits/);
