@@ -16,6 +16,8 @@ export class Stats {
   slowedDown = 0;
   concurrentLogin500 = 0;
   rateLimitedPerRoute: Record<string, number> = {};
+  /** 429s given under a Retry-After to requests that arrived within the grace window: already on their way when it was sent */
+  rateLimitedInFlight = 0;
   earlyRetriesTotal = 0;
   earlyRetriesPerRoute: Record<string, number> = {};
   earlyRetriesPerClient: Record<string, number> = {};
@@ -91,7 +93,7 @@ export class Stats {
       startedAt: new Date(this.startedAt).toISOString(),
       uptimeSec: Math.round((now - this.startedAt) / 100) / 10,
       requests: { total: this.requestsTotal, byRoute: this.byRoute },
-      rateLimited: { total: this.rateLimitedTotal, perRoute: this.rateLimitedPerRoute },
+      rateLimited: { total: this.rateLimitedTotal, perRoute: this.rateLimitedPerRoute, inFlight: this.rateLimitedInFlight },
       slowedDown: this.slowedDown,
       earlyRetries: {
         total: this.earlyRetriesTotal,

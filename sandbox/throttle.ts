@@ -96,6 +96,7 @@ export function admit(ctx: RequestContext, route: RouteName, host: Host): boolea
   const window = limited ? limiter.hit(`${client}|${style === 'express' ? 'all' : state.options.rateLimit.scope}`, now) : undefined;
   if (block !== undefined) {
     if (now - block.sentAt > state.options.earlyRetryGraceMs) state.stats.recordEarlyRetry(route, clientLabel(client), block.until - now, now);
+    else state.stats.rateLimitedInFlight++;
     reply429(ctx, block.until, now, block.format);
     return false;
   }

@@ -192,7 +192,8 @@ export interface SandboxStats {
   uptimeSec: number;
   /** route name (or 'unmatched') → status code → responses */
   requests: { total: number; byRoute: Record<string, Record<string, number>> };
-  rateLimited: { total: number; perRoute: Record<string, number> };
+  /** inFlight: 429s under a Retry-After to requests that arrived within earlyRetryGraceMs of it (sent before it arrived) */
+  rateLimited: { total: number; perRoute: Record<string, number>; inFlight: number };
   /** production's slow-down: requests it delayed */
   slowedDown: number;
   earlyRetries: { total: number; perRoute: Record<string, number>; perClient: Record<string, number>; examples: EarlyRetryExample[] };

@@ -30,12 +30,14 @@ describe('fixed-window limiter and early-retry recording', () => {
     const inFlight = await status('key-a');
     assert.equal(inFlight.status, 429);
     assert.equal(s.sb.stats().earlyRetries.total, 0, 'within earlyRetryGraceMs of the 429');
+    assert.equal(s.sb.stats().rateLimited.inFlight, 1, 'counted as a request already on its way');
     await sleep(150);
     const early = await status('key-a');
     assert.equal(early.status, 429);
     assert.ok(Number(early.headers.get('retry-after')) >= 1);
     const st = s.sb.stats();
     assert.equal(st.earlyRetries.total, 1);
+    assert.equal(st.rateLimited.inFlight, 1, 'an early retry is not one on its way');
     assert.equal(st.earlyRetries.perRoute['render.status'], 1);
     const [example] = st.earlyRetries.examples;
     assert.equal(example!.route, 'render.status');
