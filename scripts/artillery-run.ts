@@ -4,7 +4,8 @@
  * A run is bounded: it is killed (and reported as such) past its time limit.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { phasesFor, scaleStages, type Stage } from '../src/load/model.ts';
 import type { FlowName } from '../src/run/setup.ts';
@@ -39,26 +40,34 @@ export interface ArtilleryRunResult {
   results?: ResultsFile;
 }
 
-export function overridesFor(stages: readonly Stage[], profileName: string, divisor = 1): string {
+export interface Overrides {
+  config: Record<string, unknown>;
+}
+
+/** What `--overrides` gives Artillery for a profile: its phases, and the stages the users leave by. */
+export function profileOverrides(stages: readonly Stage[], profileName: string, divisor = 1): Overrides {
   // Phases and the stages the users leave by come from the same per-worker profile.
   const scaled = scaleStages(stages, divisor);
-  return JSON.stringify({
-    config: { phases: phasesFor(scaled), variables: { luneoProfile: profileName, luneoStages: encodeStages(scaled) } },
-  });
+  return { config: { phases: phasesFor(scaled), variables: { luneoProfile: profileName, luneoStages: encodeStages(scaled) } } };
+}
+
+export function overridesFor(stages: readonly Stage[], profileName: string, divisor = 1): string {
+  return JSON.stringify(profileOverrides(stages, profileName, divisor));
 }
 
 /**
  * Artillery bundles a `.ts` processor into `dist/` beside it and deletes the
  * bundle when the run ends, so two runs of one scenario from one checkout
- * delete each other's. Each run started here gets its own entry, which
- * re-exports the scenario's processor, and so its own bundle; the tests run
- * several files at once.
+ * delete each other's mid-start. A private entry in a temporary directory
+ * re-exports the scenario's processor: the code that runs is the package's,
+ * in a bundle of its own (outside the package, with no "type": "module"
+ * above it, the CommonJS bundle loads as CommonJS). Give its path as
+ * `config.processor` in `--overrides`.
  */
 export function privateProcessor(scenario: FlowName): { path: string; remove: () => void } {
-  const dir = path.join(ROOT, 'processors', '.runs', `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(path.join(os.tmpdir(), `luneo-processor-${scenario}-`));
   const entry = path.join(dir, `${scenario}.ts`);
-  writeFileSync(entry, `export * from '../../${scenario}.ts';\n`);
+  writeFileSync(entry, `export * from ${JSON.stringify(path.join(ROOT, 'processors', `${scenario}.ts`))};\n`);
   return { path: entry, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -66,8 +75,9 @@ export function runArtillery(o: ArtilleryRunOptions): Promise<ArtilleryRunResult
   const args = [ARTILLERY, 'run'];
   // An empty environment name runs without -e, as a user who forgot it would.
   if (o.environment !== '') args.push('-e', o.environment ?? 'local');
+  // Each run its own bundle: the tests run several at once.
   const processor = privateProcessor(o.scenario);
-  const overrides: { config: Record<string, unknown> } = o.stages ? (JSON.parse(overridesFor(o.stages, o.profileName ?? 'custom')) as { config: Record<string, unknown> }) : { config: {} };
+  const overrides: Overrides = o.stages ? profileOverrides(o.stages, o.profileName ?? 'custom') : { config: {} };
   overrides.config.processor = processor.path;
   args.push('--overrides', JSON.stringify(overrides));
   args.push(...(o.extraArgs ?? []), path.join('scenarios', `${o.scenario}.yml`));

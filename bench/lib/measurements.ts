@@ -6,13 +6,13 @@
  * by side: the luneo engine, Artillery's stock HTTP engine (the same
  * scenario, LUNEO_ENGINE=http), and a raw undici loop as the floor.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RESULT_FILES } from '../../src/run/recorder.ts';
 import type { Stage } from '../../src/load/model.ts';
-import { overridesFor } from '../../scripts/artillery-run.ts';
+import { privateProcessor, profileOverrides } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryOutcome, runArtilleryJob } from './artillery.ts';
 import { spawnBounded } from './children.ts';
@@ -162,26 +162,17 @@ function runDir(ctx: BenchContext, label: string): string {
 
 let processorEntry: string | undefined;
 
-/**
- * The embed processor, bundled by Artillery into a directory of the bench's
- * own. Artillery writes a .ts processor's bundle to `<its dir>/dist/` and
- * deletes it after the run: runs from the same checkout (tests, other
- * engineers) would delete each other's bundle mid-start. The entry only
- * re-exports processors/embed.ts, so the code that runs is the package's.
- */
-function privateProcessor(ctx: BenchContext): string {
+/** The embed processor in a bundle of the bench's own, one for all its runs (removed with the bench's temporary directories). */
+function benchProcessor(ctx: BenchContext): string {
   if (processorEntry) return processorEntry;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'luneo-bench-processor-'));
-  ctx.tempDirs.push(dir);
-  // Outside the package (no "type": "module" above it), the CommonJS bundle loads as CommonJS.
-  processorEntry = path.join(dir, 'embed.ts');
-  writeFileSync(processorEntry, `export * from ${JSON.stringify(path.join(ctx.root, 'processors', 'embed.ts'))};\n`);
+  processorEntry = privateProcessor('embed').path;
+  ctx.tempDirs.push(path.dirname(processorEntry));
   return processorEntry;
 }
 
 function embedOverrides(ctx: BenchContext, stages: Stage[], label: string): string {
-  const o = JSON.parse(overridesFor(stages, `bench-${label}`)) as { config: Record<string, unknown> };
-  o.config.processor = privateProcessor(ctx);
+  const o = profileOverrides(stages, `bench-${label}`);
+  o.config.processor = benchProcessor(ctx);
   return JSON.stringify(o);
 }
 
