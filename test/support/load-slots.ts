@@ -1,8 +1,8 @@
 /**
  * The test runner runs several test files at once (`--test-concurrency`):
  * most load runs are a few users who mostly wait, and run side by side.
- * A few tests measure the generator itself (overload, the healthy peak,
- * the engine cross-check): those need the machine to themselves. Every
+ * A few tests measure the generator itself (the overload and the healthy
+ * peak of generator-health): those need the machine to themselves. Every
  * heavy child a test starts (Artillery, the load script, Chromium) holds a
  * slot of a readers-writer lock shared by all test files of one
  * `node --test` run: "shared" slots run together, an "exclusive" one waits
@@ -10,9 +10,10 @@
  *
  * The lock is a directory of files named for their holders' pids, so a
  * holder that died (killed test file) is cleared instead of blocking the
- * suite. Waiting is bounded by the test's own timeout.
+ * suite. Every holder's run is bounded (runArtillery and the operator
+ * tests kill theirs past a time limit), so every wait ends.
  */
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,13 +48,7 @@ function clearDead(): void {
   for (const name of readdirSync(DIR)) {
     const file = path.join(DIR, name);
     const pid = holderPid(file);
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
-      try {
-        unlinkSync(file);
-      } catch {
-        // another waiter cleared it first
-      }
-    }
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) remove(file);
   }
 }
 
@@ -73,7 +68,7 @@ function remove(file: string): void {
   try {
     unlinkSync(file);
   } catch {
-    // already cleared
+    // already cleared, by its holder or by another waiter
   }
 }
 
@@ -95,10 +90,10 @@ export async function acquireSlot(kind: SlotKind): Promise<() => void> {
   const mine = path.join(DIR, `shared-${process.pid}-${sequence++}`);
   for (;;) {
     clearDead();
-    if (!readdirSync(DIR).includes('exclusive')) {
+    if (!existsSync(WRITER)) {
       writeFileSync(mine, String(process.pid));
       // A writer that claimed its place meanwhile goes first: step back and wait.
-      if (!readdirSync(DIR).includes('exclusive')) return () => remove(mine);
+      if (!existsSync(WRITER)) return () => remove(mine);
       remove(mine);
     }
     await sleep(POLL_MS);
