@@ -5,7 +5,7 @@ import type { Faults, FaultsPatch, Force429Fault, JobFaults, LatencyFault, Route
 export class FaultsError extends Error {}
 
 export function defaultFaults(): Faults {
-  return { latency: {}, errors: {}, nonJson: {}, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } };
+  return { latency: {}, errors: {}, nonJson: {}, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, failEvery: null, slow: null } };
 }
 
 export function cloneFaults(f: Faults): Faults {
@@ -128,10 +128,11 @@ function force429(v: unknown): Force429Fault | null {
 }
 
 function jobs(v: unknown): Partial<JobFaults> {
-  if (!isObject(v)) bad('jobs', 'must be { failureRate?, slow? }');
-  onlyKeys(v, ['failureRate', 'slow'], 'jobs');
+  if (!isObject(v)) bad('jobs', 'must be { failureRate?, failEvery?, slow? }');
+  onlyKeys(v, ['failureRate', 'failEvery', 'slow'], 'jobs');
   const out: Partial<JobFaults> = {};
   if (v.failureRate !== undefined) out.failureRate = probability(v.failureRate, 'jobs.failureRate');
+  if (v.failEvery !== undefined) out.failEvery = v.failEvery === null ? null : everyNth(v.failEvery, 'jobs.failEvery');
   if (v.slow !== undefined) {
     if (v.slow === null) out.slow = null;
     else {

@@ -36,6 +36,8 @@ export class RenderQueue {
   #finished: string[] = [];
   #finishedHead = 0;
   #active = 0;
+  /** jobs started, for jobs.failEvery */
+  #started = 0;
   #seq = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #options: RenderOptions;
@@ -138,7 +140,8 @@ export class RenderQueue {
     const [min, max] = this.#options.processingMs[job.type];
     let ms = (min + Math.random() * (max - min)) * this.#options.timeFactor;
     if (faults.slow !== null && Math.random() < faults.slow.fraction) ms *= faults.slow.factor;
-    const fails = Math.random() < faults.failureRate;
+    const nth = ++this.#started;
+    const fails = (faults.failEvery !== null && nth % faults.failEvery === 0) || Math.random() < faults.failureRate;
     job.state = 'active';
     job.startedAt = Date.now();
     this.#active++;
@@ -158,7 +161,7 @@ export class RenderQueue {
     stats.recordProcessing(now - job.startedAt);
     if (fails) {
       job.state = 'failed';
-      job.error = `Render worker failed: simulated ${job.type} render failure (sandbox fault jobs.failureRate)`;
+      job.error = `Render worker failed: simulated ${job.type} render failure (sandbox fault jobs.failureRate or jobs.failEvery)`;
       stats.failed++;
     } else {
       job.state = 'completed';

@@ -57,6 +57,8 @@ export interface SlowJobsFault {
 
 export interface JobFaults {
   failureRate: number;
+  /** every Nth job to start fails (an exact failure share); null: none */
+  failEvery: number | null;
   slow: SlowJobsFault | null;
 }
 

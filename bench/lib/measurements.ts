@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RESULT_FILES } from '../../src/run/recorder.ts';
 import type { Stage } from '../../src/load/model.ts';
-import { privateProcessor, profileOverrides } from '../../scripts/artillery-run.ts';
+import { processorBundle, profileOverrides } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryOutcome, runArtilleryJob } from './artillery.ts';
 import { spawnBounded } from './children.ts';
@@ -160,19 +160,9 @@ function runDir(ctx: BenchContext, label: string): string {
   return dir;
 }
 
-let processorEntry: string | undefined;
-
-/** The embed processor in a bundle of the bench's own, one for all its runs (removed with the bench's temporary directories). */
-function benchProcessor(ctx: BenchContext): string {
-  if (processorEntry) return processorEntry;
-  processorEntry = privateProcessor('embed').path;
-  ctx.tempDirs.push(path.dirname(processorEntry));
-  return processorEntry;
-}
-
-function embedOverrides(ctx: BenchContext, stages: Stage[], label: string): string {
+function embedOverrides(stages: Stage[], label: string): string {
   const o = profileOverrides(stages, `bench-${label}`);
-  o.config.processor = benchProcessor(ctx);
+  o.config.processor = processorBundle('embed');
   return JSON.stringify(o);
 }
 
@@ -188,7 +178,7 @@ async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embed
   const before = await sandboxRequests(ctx.sandbox);
   const o = await runArtilleryJob(ctx.root, {
     label,
-    args: ['-e', 'local', '--overrides', embedOverrides(ctx, stages, label), path.join('scenarios', 'embed.yml')],
+    args: ['-e', 'local', '--overrides', embedOverrides(stages, label), path.join('scenarios', 'embed.yml')],
     env: cleanEnv(ctx.root, {
       LUNEO_RESULTS_DIR: dir,
       LUNEO_ENVIRONMENTS_DIR: envDir,

@@ -26,7 +26,8 @@ function assertRefused(r: { code: number | null; output: string }, pattern: RegE
   assert.doesNotMatch(r.output, /Phase started/, 'no load started');
 }
 
-describe('bad input stops the run before any load', () => {
+// Each test has its own sandbox (or none): three at a time.
+describe('bad input stops the run before any load', { concurrency: 3 }, () => {
   test('no environment chosen', async () => {
     assertRefused(await loadRun({ scenario: 'embed', environment: '', stages: null }), /no environment chosen: add -e with one of local, ci, staging, prod/);
   });
@@ -78,7 +79,7 @@ describe('bad input stops the run before any load', () => {
   });
 });
 
-describe('secrets stay out of output and results', () => {
+describe('secrets stay out of output and results', { concurrency: 2 }, () => {
   test('seed API key', async () => {
     const key = 'sk-live-4f9c2e7a1b3d5f60';
     await withSandbox({ apiKeys: [key] }, async (sb) => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadRun, tail, withSandbox } from '../support/load-run.ts';
 
-describe('contract check', () => {
+// Each test has its own sandbox: two at a time.
+describe('contract check', { concurrency: 2 }, () => {
   test('a target speaking the dialect passes every expectation, dialect v1', async () => {
     await withSandbox({}, async (sb) => {
       const r = await loadRun({ scenario: 'contract', sandbox: sb, dialect: 'v1', stages: null });

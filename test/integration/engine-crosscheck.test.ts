@@ -12,7 +12,8 @@ import { counter, loadRun, PREFLIGHT_WALK, tail, withSandbox } from '../support/
 
 const LOAD_ROUTES = ['embed.token', 'widget.document', 'embed.validate'];
 
-describe('cross-check: the embed scenario on the luneo engine and on the stock HTTP engine', () => {
+// A sandbox for each engine: both at once.
+describe('cross-check: the embed scenario on the luneo engine and on the stock HTTP engine', { concurrency: 2 }, () => {
   const seen: Record<string, { requests: number; p50?: number; p95?: number; handshakes: number }> = {};
   for (const engine of ['luneo', 'http'] as const) {
     test(`LUNEO_ENGINE=${engine}: the sandbox counts the requests Artillery counts, every check passes`, async (t) => {

@@ -37,11 +37,12 @@ function report(file: string, env: Record<string, string> = {}): { status: numbe
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-describe(`generator health${WORKERS_LABEL}`, () => {
+// Both at once: the overload yields the CPU to the healthy peak (PRIORITY in load-run.ts).
+describe(`generator health${WORKERS_LABEL}`, { concurrency: 2 }, () => {
   test('a sustained overload during the peak is INVALID, exit 3, naming the peak; so says npm run report on the -o file', async () => {
     await withSandbox({}, async (sb) => {
       const out = path.join(freshResultsDir(), 'artillery-output.json');
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(OVERLOAD_PEAK), env: { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS) }, extraArgs: ['-o', out], slot: 'exclusive' });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(OVERLOAD_PEAK), env: { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS) }, extraArgs: ['-o', out], priority: 'hog' });
       assert.equal(r.code, 3, tail(r));
       const l = r.results?.luneo;
       assert.equal(l?.verdict.kind, 'invalid');
@@ -70,7 +71,7 @@ describe(`generator health${WORKERS_LABEL}`, () => {
   test('the same peak with comfortable pauses keeps the generator healthy: PASS, exit 0, here and from npm run report', async () => {
     await withSandbox({}, async (sb) => {
       const out = path.join(freshResultsDir(), 'artillery-output.json');
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(HEALTHY_PEAK), env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(COMFORTABLE) }, extraArgs: ['-o', out], slot: 'exclusive' });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(HEALTHY_PEAK), env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(COMFORTABLE) }, extraArgs: ['-o', out], priority: 'measured' });
       assert.equal(r.code, 0, tail(r));
       const l = r.results?.luneo;
       assert.equal(l?.verdict.kind, 'pass');

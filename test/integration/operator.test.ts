@@ -10,12 +10,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ROOT } from '../../scripts/artillery-run.ts';
+import { nodeCommand, ROOT } from '../../scripts/artillery-run.ts';
 import { RESULT_FILES, type ResultsFile } from '../../src/run/recorder.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { parseJunit } from '../support/junit.ts';
-import { environmentsWith, freshResultsDir, QUICK_PAGES, withSandbox, workersEnv } from '../support/load-run.ts';
-import { withSlot } from '../support/load-slots.ts';
+import { environmentsWith, freshResultsDir, PRIORITY, QUICK_PAGES, withSandbox, workersEnv } from '../support/load-run.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 
 interface LoadScriptRun {
@@ -39,8 +38,9 @@ function npmRunLoad(args: string[], sb: Sandbox, env: Record<string, string> = {
     ...env,
   };
   childEnv.PATH = `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${childEnv.PATH ?? ''}`;
-  return withSlot('shared', () => new Promise<LoadScriptRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'load.ts'), ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return new Promise<LoadScriptRun>((resolve, reject) => {
+    const run = nodeCommand([path.join(ROOT, 'scripts', 'load.ts'), ...args], PRIORITY.shared);
+    const child = spawn(run.command, run.args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -52,11 +52,11 @@ function npmRunLoad(args: string[], sb: Sandbox, env: Record<string, string> = {
     child.on('close', (code) => {
       clearTimeout(timer);
       const resultsPath = path.join(resultsDir, RESULT_FILES.embed as string);
-      const run: LoadScriptRun = { code, output, resultsPath };
-      if (existsSync(resultsPath)) run.results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;
-      resolve(run);
+      const done: LoadScriptRun = { code, output, resultsPath };
+      if (existsSync(resultsPath)) done.results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;
+      resolve(done);
     });
-  }));
+  });
 }
 
 function tail(r: LoadScriptRun, lines = 40): string {

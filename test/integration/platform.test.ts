@@ -22,7 +22,7 @@ function assertRefused(r: { code: number | null; output: string }, ...patterns: 
 const seen = (sb: Sandbox, route: string): number => Object.values(sb.stats().requests.byRoute[route] ?? {}).reduce((a, b) => a + b, 0);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('preflight: one walk of the flow before any load', () => {
+describe('preflight: one walk of the flow before any load', { concurrency: 2 }, () => {
   test('a deployment without a validate route: a single validation request, exit 2 naming the route and its answer', async () => {
     await withSandbox({ platform: { noValidateRoute: true } }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', stages: null });
@@ -72,7 +72,7 @@ describe('preflight: one walk of the flow before any load', () => {
   });
 });
 
-describe('rate limits known before the load', () => {
+describe('rate limits known before the load', { concurrency: 2 }, () => {
   test('the development limiter (ThrottlerGuard, 100 per 60 s on the token route) against the local profile: exit 2, what to change', async () => {
     await withSandbox({ rateLimit: { limit: 100, windowSec: 60, style: 'throttler' } }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', stages: null });
@@ -125,7 +125,7 @@ describe('rate limits known before the load', () => {
   });
 });
 
-describe('deployments that differ are configuration', () => {
+describe('deployments that differ are configuration', { concurrency: 2 }, () => {
   const MAINLINE = 'DIALECT: v1\napi:\n  tokensFrom: cookie\n  syncRender: true\n  routes:\n    renderStatus: /api/v1/render/status/{id}';
   // A synchronous render's latency is the render itself: quick 2D renders keep the enqueue thresholds in reach.
   const QUICK_2D = 'render:\n  mix: { 2d: 1, 3d: 0, ar: 0 }';
@@ -151,7 +151,7 @@ describe('deployments that differ are configuration', () => {
   });
 });
 
-describe('logins at scale', () => {
+describe('logins at scale', { concurrency: 2 }, () => {
   test('three worker threads renewing a short-lived token (same-second logins answer 500, refresh rotates strictly): no user fails', async () => {
     await withSandbox({ accessTokenTtlSec: 2, platform: { concurrentLogin500: true, strictRefreshRotation: true } }, async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env: workersEnv(3) });

@@ -31,8 +31,8 @@ describe(`render scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2
   }
 
   test('a job failure rate of 20 % fails the completion check', async () => {
-    await withSandbox({ faults: { jobs: { failureRate: 0.2, slow: null } } }, async (sb) => {
-      // about 150 jobs: 20 % failures put the completion near 80 %, far from the 90 % limit
+    // Every 5th job fails: the completion is 80 % however few jobs a busy machine gets through (at random, 54 jobs once came to 91 %).
+    await withSandbox({ faults: { jobs: { failEvery: 5, slow: null } } }, async (sb) => {
       const r = await loadRun({
         scenario: 'render',
         sandbox: sb,

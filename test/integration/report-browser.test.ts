@@ -16,7 +16,6 @@ import { buildCharts, drawnCharts, writeReports } from '../../src/report/index.t
 import { readResultsFile } from '../../src/report/load.ts';
 import type { ResultsFile } from '../../src/run/recorder.ts';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.ts';
-import { acquireSlot } from '../support/load-slots.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -77,12 +76,9 @@ async function visit(page: Page, htmlPath: string): Promise<Visit> {
 
 describe('the HTML report in headless Chromium', () => {
   let chromium: LaunchedChromium;
-  let releaseSlot: (() => void) | undefined;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'luneo-report-browser-'));
 
   before(async () => {
-    // Chromium is a heavy child: it keeps out of the runs that measure the generator.
-    releaseSlot = await acquireSlot('shared');
     // Installs Debian's chromium when it is missing; a failure fails the test with the reason.
     chromium = await launchChromium({ width: 1280, height: 900 });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -90,7 +86,6 @@ describe('the HTML report in headless Chromium', () => {
 
   after(async () => {
     await chromium?.close();
-    releaseSlot?.();
     rmSync(tmp, { recursive: true, force: true });
   });
 

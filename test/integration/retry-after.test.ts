@@ -16,7 +16,8 @@ const oneLongRetryAfter = (retryAfterSec: number) => ({
   faults: { force429: { rate: 1, count: 1, skip: 1, retryAfterSec, routes: ['render.enqueue' as const] } },
 });
 
-describe('Retry-After across all threads of the generator', () => {
+// A sandbox for each case: all three at once, so that the file takes the 52-s wait once.
+describe('Retry-After across all threads of the generator', { concurrency: 3 }, () => {
   for (const workers of [1, 3] as const) {
     test(`Retry-After 30 s, beyond local's maxRetryAfterMs (10 s), ${workers} worker(s): the request gives up, counted; nothing goes early`, async () => {
       await withSandbox(oneLongRetryAfter(30), async (sb) => {

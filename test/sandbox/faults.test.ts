@@ -26,7 +26,7 @@ describe('fault injection', () => {
     const merged = await admin(s.sb, 'faults', 'PATCH', { latency: { 'embed.token': null, '*': { fixedMs: 0, jitterMs: 5 } } });
     assert.deepEqual(merged.json.latency, { '*': { fixedMs: 0, jitterMs: 5 } }, 'per-route merge, null removes');
     const replaced = await admin(s.sb, 'faults', 'PUT', { nonJson: { 'embed.token': 1 } });
-    assert.deepEqual(replaced.json, { latency: {}, errors: {}, nonJson: { 'embed.token': 1 }, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, slow: null } });
+    assert.deepEqual(replaced.json, { latency: {}, errors: {}, nonJson: { 'embed.token': 1 }, resets: {}, failEvery: {}, tamper: {}, force429: null, jobs: { failureRate: 0, failEvery: null, slow: null } });
   });
 
   test('nonJson answers a 200 HTML proxy page', async () => {

@@ -64,6 +64,23 @@ describe('seed render jobs', () => {
     assert.equal(st.render.enqueued, 4);
   });
 
+  test('failEvery 2: every second job to start fails, whatever chance says', async () => {
+    s.sb.reset();
+    s.sb.setFaults({ jobs: { failEvery: 2 } });
+    const ids = [];
+    for (let i = 0; i < 4; i++) {
+      const r = (await enqueue('2d')).json;
+      ids.push(r.jobId ?? r.id);
+    }
+    const finals = [];
+    for (const id of ids) finals.push(await pollUntil(() => status(id), (b) => ['completed', 'done', 'failed', 'error'].includes(b.status ?? b.state)));
+    s.sb.setFaults({ jobs: { failEvery: null } });
+    const failed = finals.map((b) => ['failed', 'error'].includes(b.status ?? b.state));
+    // Counted from the sandbox's first job: which of the four come second depends on the jobs before.
+    assert.ok(failed[0] !== failed[1] && failed[0] === failed[2] && failed[1] === failed[3], JSON.stringify(failed));
+    assert.equal(s.sb.stats().render.failed, 2);
+  });
+
   test('unknown job → 404; bad bodies → 400', async () => {
     const unknown = await call(`${s.sb.apiUrl}/api/jobs/job-999/status`, { headers: KEY });
     assert.equal(unknown.status, 404);

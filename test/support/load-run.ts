@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
@@ -12,7 +13,6 @@ import type { Stage } from '../../src/load/model.ts';
 import type { FlowName } from '../../src/run/setup.ts';
 export { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { type ArtilleryRunResult, runArtillery } from '../../scripts/artillery-run.ts';
-import { type SlotKind, withSlot } from './load-slots.ts';
 
 /**
  * Every Artillery the tests start runs a known number of local worker
@@ -36,6 +36,24 @@ export const TINY: Stage[] = [
   { duration: 4, target: 6 },
   { duration: 1, target: 0 },
 ];
+
+/**
+ * The test runner runs several files at once, and the embed and render
+ * files two tests at a time: most load runs are a few users who mostly
+ * wait. A few runs judge the generator itself, and CPU priorities (Unix
+ * nice, see nodeCommand) keep the others out of their way, where a lock
+ * would leave the machine idle while it waits for the running ones to end:
+ * - `measured` (nice 0): the healthy peak, whose verdict says the generator
+ *   kept up with a load it can carry: every other run yields to it;
+ * - `shared` (nice 10): every other run, the tests' own Artillery children
+ *   and load scripts;
+ * - `hog` (nice 19): the overload on purpose, which must not starve the
+ *   runs beside it and is only more overloaded for yielding to them.
+ * The sandboxes live in the test files' own processes, at nice 0, so a
+ * target answers at its pace whatever the generators beside it do.
+ */
+export const PRIORITY = { measured: 0, shared: 10, hog: 19 } as const;
+export type Priority = keyof typeof PRIORITY;
 
 export async function withSandbox<T>(options: SandboxOptionsInput, fn: (sb: Sandbox) => Promise<T>): Promise<T> {
   const sb = await startSandbox({ render: { timeFactor: 0.02 }, ...options });
@@ -66,8 +84,8 @@ export interface LoadRunOptions {
   timeoutMs?: number;
   /** extra arguments for artillery run, e.g. ['-o', file] */
   extraArgs?: string[];
-  /** 'exclusive' for a run that measures the generator: no other load run of the suite goes meanwhile */
-  slot?: SlotKind;
+  /** CPU priority of the run (PRIORITY); 'shared' unless the run's verdict is about its generator */
+  priority?: Priority;
 }
 
 export function freshResultsDir(): string {
@@ -92,7 +110,8 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
   if (o.stages !== null) run.stages = o.stages ?? TINY;
   if (o.extraArgs) run.extraArgs = o.extraArgs;
   run.profileName = 'test-tiny';
-  return withSlot(o.slot ?? 'shared', () => runArtillery(run));
+  run.niceness = PRIORITY[o.priority ?? 'shared'];
+  return runArtillery(run);
 }
 
 /**
@@ -100,7 +119,16 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
  * the flow): the sandbox sees them, the run's counters do not. An embed
  * walk (seed, no health route) is token, widget document and validation.
  */
-export const PREFLIGHT_WALK = { validations: 1, enqueues: 1, embedRequests: 3 } as const;
+export const PREFLIGHT_WALK = { validations: 1, widgetDocuments: 1, enqueues: 1, embedRequests: 3 } as const;
+
+/** Resolves when `condition` holds, checked every 50 ms; rejects after `timeoutMs`, so that a wait always ends. */
+export async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs / 1000} s`);
+    await sleep(50);
+  }
+}
 
 export function counter(r: ArtilleryRunResult, name: string): number {
   return r.results?.aggregate.counters[name] ?? 0;
