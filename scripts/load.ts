@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { redact, secretsFromEnv } from '../src/api/credentials.ts';
+import { CREDENTIAL_VARIABLES, redact, secretsFromEnv } from '../src/api/credentials.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
 import { resultsDir, resultsFile, writeResults } from '../src/run/recorder.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
@@ -33,8 +33,8 @@ import { overridesFor, ROOT } from './artillery-run.ts';
 export const PLATFORMS = ['local', 'fargate', 'lambda'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-/** Fargate workers read these from AWS SSM (/artilleryio/<NAME>); both dialects are covered, as LUNEO_DIALECT may switch it. */
-export const FARGATE_SECRETS = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as const;
+/** Fargate workers read the credentials from AWS SSM (/artilleryio/<NAME>); both dialects are covered, as LUNEO_DIALECT may switch it. */
+export const FARGATE_SECRETS = CREDENTIAL_VARIABLES;
 /**
  * Non-secret settings the environment files let the shell override; a
  * worker does not inherit this shell, so Fargate gets them through

@@ -45,8 +45,11 @@ export function resolveCredentials(settings: RunSettings, needs: 'render' | 'emb
   return { dialect, email, password };
 }
 
+/** The variables the credentials come from (resolveCredentials): each distributed worker needs them too. */
+export const CREDENTIAL_VARIABLES = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as const;
+
 /** The secret environment variables a run may use; their values are redacted from everything it prints or writes. */
-export const SECRET_VARIABLES = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD', 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY'] as const;
+export const SECRET_VARIABLES = [...CREDENTIAL_VARIABLES, 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY'] as const;
 
 export function secretsFromEnv(env: Env = process.env): string[] {
   return secretValues(SECRET_VARIABLES.map((name) => env[name]));

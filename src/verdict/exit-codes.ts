@@ -11,8 +11,6 @@ export const EXIT = {
   config: 2,
   /** the run happened but its numbers do not measure the target: generator overloaded, load not delivered, rate limited */
   invalid: 3,
-  /** the same code, by its older name */
-  generator_overloaded: 3,
   /** the kill switch stopped the run (abort limits breached: see the verdict's reason); results and reports are still written */
   aborted: 4,
 } as const;
