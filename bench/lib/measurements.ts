@@ -220,23 +220,36 @@ interface RawReport {
   rssMb: number;
 }
 
+/**
+ * One of the bench's standalone clients (bench/<script>) against the bench
+ * sandbox, bounded in time: its last line on stdout is its JSON report.
+ */
+async function standaloneClient(
+  ctx: BenchContext,
+  script: string,
+  args: string[],
+  timing: { seconds: number; warmupSeconds: number },
+): Promise<{ exit: { code: number | null; timedOut: boolean }; last: string; errText: string }> {
+  const run = spawnBounded(
+    process.execPath,
+    [path.join(ctx.root, 'bench', script), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, ...args, '--seconds', String(timing.seconds), '--warmup', String(timing.warmupSeconds)],
+    { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
+    (timing.seconds + timing.warmupSeconds) * 1000 + 60_000,
+  );
+  let last = '';
+  let errText = '';
+  if (run.child.stdout) createInterface({ input: run.child.stdout }).on('line', (l) => (last = l.trim() || last));
+  run.child.stderr?.on('data', (b: Buffer) => (errText = (errText + b.toString()).slice(-2000)));
+  return { exit: await run.exited, last, errText };
+}
+
 /** bench/raw-undici-loop.ts: `lanes` looping visitors, `pageMs` between handshakes, no Artillery. */
 async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number): Promise<RawRun> {
   const p = ctx.plan.raw;
   const before = await sandboxRequests(ctx.sandbox);
   const sbBefore = processCpuSeconds(ctx.sandbox.pid);
   const t0 = Date.now();
-  const run = spawnBounded(
-    process.execPath,
-    [path.join(ctx.root, 'bench', 'raw-undici-loop.ts'), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, '--lanes', String(lanes), '--page-ms', String(pageMs), '--seconds', String(p.seconds), '--warmup', String(p.warmupSeconds)],
-    { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
-    (p.seconds + p.warmupSeconds) * 1000 + 60_000,
-  );
-  let last = '';
-  let errText = '';
-  if (run.child.stdout) createInterface({ input: run.child.stdout }).on('line', (l) => (last = l.trim() || last));
-  run.child.stderr?.on('data', (b: Buffer) => (errText = (errText + b.toString()).slice(-2000)));
-  const exit = await run.exited;
+  const { exit, last, errText } = await standaloneClient(ctx, 'raw-undici-loop.ts', ['--lanes', String(lanes), '--page-ms', String(pageMs)], p);
   const sbAfter = processCpuSeconds(ctx.sandbox.pid);
   const wall = (Date.now() - t0) / 1000;
   const after = await sandboxRequests(ctx.sandbox);
@@ -575,29 +588,7 @@ export async function measureSandbox(ctx: BenchContext, packageMax: number | und
   const sbBefore = processCpuSeconds(ctx.sandbox.pid);
   const mBefore = machineCpu();
   const t0 = Date.now();
-  const run = spawnBounded(
-    process.execPath,
-    [
-      path.join(ctx.root, 'bench', 'sandbox-client.ts'),
-      '--api',
-      ctx.sandbox.apiUrl,
-      '--widget',
-      ctx.sandbox.widgetUrl,
-      '--connections',
-      String(p.connections),
-      '--seconds',
-      String(p.seconds),
-      '--warmup',
-      String(p.warmupSeconds),
-    ],
-    { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
-    (p.seconds + p.warmupSeconds) * 1000 + 60_000,
-  );
-  let last = '';
-  let errText = '';
-  if (run.child.stdout) createInterface({ input: run.child.stdout }).on('line', (l) => (last = l.trim() || last));
-  run.child.stderr?.on('data', (b: Buffer) => (errText = (errText + b.toString()).slice(-2000)));
-  const exit = await run.exited;
+  const { exit, last, errText } = await standaloneClient(ctx, 'sandbox-client.ts', ['--connections', String(p.connections)], p);
   const wall = (Date.now() - t0) / 1000;
   const sbAfter = processCpuSeconds(ctx.sandbox.pid);
   const mAfter = machineCpu();
