@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plan } from './lib/capacity.ts';
 import { marginalCost, periodMostlyIn, phaseStretch } from './lib/figures.ts';
+import { FULL, QUICK } from './lib/plan.ts';
 import { parseBashTimes } from './lib/proc.ts';
+import { peakConcurrency } from '../src/load/model.ts';
+import { PROFILES } from '../src/load/profiles.ts';
 import type { ResultsFile } from '../src/run/recorder.ts';
 
 test('marginal cost cancels the fixed start-up cost', () => {
@@ -78,4 +81,10 @@ test('capacity: workers below the CPU share, Fargate tasks by CPU or memory', ()
   assert.ok(Math.abs(fixed.cpuCores - 1.6) < 1e-9);
   assert.equal(fixed.fargate.count, 1);
   assert.ok(Math.abs(fixed.fargate.cpuPerWorker - (0.2 + 1 / 3)) < 1e-9);
+});
+
+test("the share run holds one worker's share of the prod embed profile on a 4-vCPU machine (3 workers)", () => {
+  assert.equal(FULL.share.users, Math.ceil(peakConcurrency(PROFILES.embed.prod.stages) / 3));
+  // Below the 40 arrivals a second at which Artillery's arrival timer spins and would cost the worker its own CPU.
+  assert.ok(FULL.share.arrivalsPerSecond < 40 && QUICK.share.arrivalsPerSecond < 40);
 });

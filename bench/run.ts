@@ -8,7 +8,7 @@
  * and bench-results/bench.md. See bench/README.md for what each figure
  * means and where it stops meaning it.
  *
- *   npm run bench                  full run, about 8 minutes on 2 cores
+ *   npm run bench                  full run, about 10 minutes on 2 cores
  *   BENCH_QUICK=1 npm run bench    short everything, for developing the bench
  *   BENCH_ONLY=cpu,max npm run bench
  */
@@ -29,8 +29,10 @@ import {
   measureMax,
   measureMemory,
   measureSandbox,
+  measureShare,
   type MemoryFigures,
   type SandboxFigures,
+  type ShareFigures,
 } from './lib/measurements.ts';
 import { FULL, loadSeconds, MEASUREMENTS, type MeasurementName, QUICK, RUNS } from './lib/plan.ts';
 import { startSandboxProcess } from './lib/sandbox.ts';
@@ -108,30 +110,51 @@ function demands(): Demand[] {
   ];
 }
 
-/** The luneo engine's two measured points: the long moderate run and the saturated run (whole Artillery process). */
-function measuredLine(cpu: CpuFigures | undefined, max: MaxFigures | undefined): { line: WorkerLine; basis: string } | undefined {
+/**
+ * A worker's cost as a straight line through two measured points of the
+ * luneo engine (whole Artillery process): the long moderate run, and one
+ * worker at its share of the prod profile where that was measured (thinking
+ * users, as in every profile), else the saturated run (120 users without
+ * pauses: it leaves out what many users cost, so it flatters).
+ */
+function measuredLine(cpu: CpuFigures | undefined, max: MaxFigures | undefined, share: ShareFigures | undefined): { line: WorkerLine; basis: string } | undefined {
   const longRun = cpu?.package.runs[cpu.package.runs.length - 1];
-  const low = { requestsPerSecond: cpu?.package.requestsPerSecond ?? 0, cores: longRun?.cores.generator ?? 0 };
-  const high = { requestsPerSecond: max?.package.requestsPerSecond ?? 0, cores: max?.package.run.cores.generator ?? 0 };
+  // Without the moderate run there is no second point: no line through the origin.
+  if (cpu?.package.requestsPerSecond === undefined || longRun?.cores.generator === undefined) return undefined;
+  const low = { requestsPerSecond: cpu.package.requestsPerSecond, cores: longRun.cores.generator };
+  const fromShare = share?.usable === true && share.requestsPerSecond !== undefined && share.processCores !== undefined;
+  const high = fromShare
+    ? { requestsPerSecond: share.requestsPerSecond ?? 0, cores: share.processCores ?? 0 }
+    : { requestsPerSecond: max?.package.requestsPerSecond ?? 0, cores: max?.package.run.cores.generator ?? 0 };
   const line = workerLine(low, high);
   if (!line) return undefined;
-  return { line, basis: `${low.cores.toFixed(2)} cores at ${Math.round(low.requestsPerSecond)} req/s and ${high.cores.toFixed(2)} at ${Math.round(high.requestsPerSecond)} req/s: ${line.fixedCores.toFixed(2)} cores per worker + ${line.cpuMsPer1000.toFixed(0)} ms per 1,000 requests` };
+  const highName = fromShare ? ` (${share.users} visitors at the prod pauses)` : ' (saturated)';
+  return {
+    line,
+    basis: `${low.cores.toFixed(2)} cores at ${Math.round(low.requestsPerSecond)} req/s and ${high.cores.toFixed(2)} at ${Math.round(high.requestsPerSecond)} req/s${highName}: ${line.fixedCores.toFixed(2)} cores per worker + ${line.cpuMsPer1000.toFixed(0)} ms per 1,000 requests`,
+  };
 }
 
 /**
  * The prod embed profile on one 4-vCPU machine (3 workers): one worker's
- * cores at its share of the rate, on the straight line through the two
- * measured points of the luneo engine. A worker's cost is a fixed part
- * (timers, sampling, metric periods) plus a part per request: the line
- * holds both.
+ * cores at its share, measured directly where the share run went well;
+ * else on the straight line through the measured points.
  */
-function prodEstimate(d: Demand, cpu: CpuFigures | undefined, max: MaxFigures | undefined, memory: MemoryFigures | undefined): ProdEstimate {
+function prodEstimate(d: Demand, cpu: CpuFigures | undefined, max: MaxFigures | undefined, memory: MemoryFigures | undefined, share: ShareFigures | undefined): ProdEstimate {
   const perWorker = d.requestsPerSecond / FARGATE.workersPerTask;
   const e: ProdEstimate = { visitors: d.concurrent, requestsPerSecond: d.requestsPerSecond, workers: FARGATE.workersPerTask };
-  const m = measuredLine(cpu, max);
-  if (m) {
-    e.workerCores = workerCores(m.line, perWorker);
-    e.basis = `one worker at ${Math.round(perWorker)} req/s; line through ${m.basis}`;
+  const atShare = share?.usable === true && share.users >= Math.ceil(d.concurrent / FARGATE.workersPerTask);
+  if (atShare && share.workerCores !== undefined) {
+    e.workerCores = share.workerCores;
+    e.measured = true;
+    e.basis = `measured: one worker holding ${share.users} visitors at ${Math.round(share.requestsPerSecond ?? 0)} req/s, worker thread ${share.workerCores.toFixed(2)} cores (${Math.round(share.cpuMsPer1000 ?? 0)} ms per 1,000 requests), Artillery ${share.processCores?.toFixed(2) ?? '?'}, busy ${share.busyShare !== undefined ? Math.round(share.busyShare * 100) : '?'} % typical, worst ${share.saturatedInWindowS?.toFixed(0) ?? '?'} s saturated in 20 s`;
+  } else {
+    const m = measuredLine(cpu, max, share);
+    if (m) {
+      e.workerCores = workerCores(m.line, perWorker);
+      e.measured = false;
+      e.basis = `estimated: one worker at ${Math.round(perWorker)} req/s on the line through ${m.basis}`;
+    }
   }
   if (memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) e.memoryMb = memory.baseRssMb + (d.concurrent * memory.kbPerUser) / 1024;
   return e;
@@ -188,6 +211,7 @@ async function main(): Promise<number> {
   let max: MaxFigures | undefined;
   let memory: MemoryFigures | undefined;
   let sandboxFig: SandboxFigures | undefined;
+  let share: ShareFigures | undefined;
   try {
     if (only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
     if (only.has('max')) max = await attempt('max', () => measureMax(ctx));
@@ -197,6 +221,7 @@ async function main(): Promise<number> {
       sandboxFig = await attempt('sandbox', () => measureSandbox(ctx, pkgMax > 0 ? pkgMax / workers : undefined));
     }
     if (only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
+    if (only.has('share')) share = await attempt('share', () => measureShare(ctx));
   } finally {
     await sandbox.stop();
     await stopAll();
@@ -204,14 +229,14 @@ async function main(): Promise<number> {
 
   let prodOnOneMachine: ProdEstimate | undefined;
   const [embedDemand] = demands();
-  if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory);
+  if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory, share);
 
   let capacity: CapacityRow[] | undefined;
   let capacityBasis: string | undefined;
-  const m = measuredLine(cpu, max);
+  const m = measuredLine(cpu, max, share);
   const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
   if ((m || cpuMs !== undefined) && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
-    // The line through the moderate and the saturated run when both were measured; else the moderate
+    // The line through the moderate run and the prod share (or the saturated run) when both were measured; else the moderate
     // marginal cost alone, which folds the fixed part into every request (on the safe side).
     const costs: Costs = m
       ? { cpuMsPer1000: m.line.cpuMsPer1000, fixedCoresPerWorker: m.line.fixedCores, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) }
@@ -235,6 +260,7 @@ async function main(): Promise<number> {
   if (max) report.max = max;
   if (memory) report.memory = memory;
   if (sandboxFig) report.sandbox = sandboxFig;
+  if (share) report.share = share;
   if (capacity) report.capacity = capacity;
   if (capacityBasis) report.capacityBasis = capacityBasis;
   if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
@@ -244,7 +270,7 @@ async function main(): Promise<number> {
   writeFileSync(path.join(OUT_DIR, 'bench.md'), renderMarkdown(report));
   log(renderText(report));
   log(`\nwritten: ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.json'))}, ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.md'))} (runs' results in ${path.relative(process.cwd(), runsDir)}/)`);
-  const incomplete = errors.length > 0 || [cpu?.package, cpu?.stock, cpu?.raw, max?.package, max?.stock, max?.raw, memory, sandboxFig].some((f) => f !== undefined && !f.usable);
+  const incomplete = errors.length > 0 || [cpu?.package, cpu?.stock, cpu?.raw, max?.package, max?.stock, max?.raw, memory, sandboxFig, share].some((f) => f !== undefined && !f.usable);
   return incomplete ? 1 : 0;
 }
 

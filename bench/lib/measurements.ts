@@ -1,8 +1,8 @@
 /**
- * The bench's four measurements, each against the one sandbox process:
+ * The bench's five measurements, each against the one sandbox process:
  * generator CPU per 1,000 requests at a moderate rate, max sustained rate
- * on one worker (and its CPU saturated), memory per thinking user, and the
- * sandbox's own capacity. The first two run the embed flow three ways side
+ * on one worker (and its CPU saturated), memory per thinking user, the
+ * sandbox's own capacity, and one worker at its share of the prod profile. The first two run the embed flow three ways side
  * by side: the luneo engine, Artillery's stock HTTP engine (the same
  * scenario, LUNEO_ENGINE=http), and a raw undici loop as the floor.
  */
@@ -14,6 +14,7 @@ import { RESULT_FILES } from '../../src/run/recorder.ts';
 import type { Stage } from '../../src/load/model.ts';
 import { processorBundle, profileOverrides } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/run/environment-overlay.ts';
+import { loadSettings } from '../../src/run/environments.ts';
 import { type ArtilleryOutcome, runArtilleryJob } from './artillery.ts';
 import { spawnBounded } from './children.ts';
 import {
@@ -546,6 +547,83 @@ export async function measureMemory(ctx: BenchContext): Promise<MemoryFigures> {
     out.baseRssMb = (low.rssKb - usersLow * out.kbPerUser) / 1024;
   } else problems.push('no RSS samples in the holds');
   out.usable = problems.length === 0;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// 5. one worker at its share of the prod profile
+
+export interface ShareFigures {
+  users: number;
+  /** the page pauses of environments/prod.yml, as the run used them */
+  pauses: string;
+  /** most users the worker held during the hold */
+  usersAlive?: number;
+  /** requests per second over the sampled part of the hold */
+  requestsPerSecond?: number;
+  /** cores over the sampled part of the hold: the worker thread, and the whole Artillery process */
+  workerCores?: number;
+  processCores?: number;
+  /** the worker thread's CPU per 1,000 requests at this pace */
+  cpuMsPer1000?: number;
+  /** the luneo plugin's median busy share and the worst worker's saturated seconds in any 20 s, over the run */
+  busyShare?: number;
+  saturatedInWindowS?: number;
+  window?: Window;
+  run: RunRecord;
+  usable: boolean;
+  problems: string[];
+}
+
+/**
+ * The capacity plan's question asked directly: one worker holding its share
+ * of the prod embed profile's visitors at the prod page pauses. A worker's
+ * cost grows with its users as well as with its requests (timers, sockets,
+ * a larger heap for the collector), so the moderate and the saturated runs,
+ * with 100 and 120 users, cannot stand in for 3,334.
+ */
+export async function measureShare(ctx: BenchContext): Promise<ShareFigures> {
+  const p = ctx.plan.share;
+  const prod = loadSettings('prod', path.join(ctx.root, 'environments'), {}).embed;
+  const pauses = `embed:\n  iframeDelayMs: [${prod.iframeDelayMs.min}, ${prod.iframeDelayMs.max}]\n  viewMs: [${prod.viewMs.min}, ${prod.viewMs.max}]`;
+  ctx.log(
+    `\n[5 share] one worker at its share of the prod embed profile: ${p.users} visitors (arrivals ${p.arrivalsPerSecond}/s), pages of ${prod.iframeDelayMs.min}–${prod.iframeDelayMs.max} + ${prod.viewMs.min}–${prod.viewMs.max} ms as in prod, ${p.holdSeconds}-s hold`,
+  );
+  const stages: Stage[] = [
+    { duration: Math.ceil(p.users / p.arrivalsPerSecond), target: p.users },
+    { duration: p.holdSeconds, target: p.users },
+    { duration: 1, target: 0 },
+  ];
+  const total = stages.reduce((s, st) => s + st.duration, 0);
+  const x = await embedRun(ctx, 'share-prod', stages, pauses, total * 1500 + STARTUP_ALLOWANCE_MS);
+  const problems = x.rec.problems.map((q) => `${x.rec.label}: ${q}`);
+  const out: ShareFigures = { users: p.users, pauses: pauses.replace(/\n\s*/g, ' '), run: x.rec, usable: false, problems };
+  const phase = nthPhase(x.o.phases, HOLD, 0);
+  const w = sampledPart(phase);
+  if (!phase || !w) {
+    problems.push('no hold window');
+    return out;
+  }
+  out.window = w;
+  const alive = usersAlive(x.o.results, phase);
+  if (alive !== undefined) out.usersAlive = alive;
+  if (alive !== undefined && alive < p.users * 0.97) problems.push(`only ${alive} of ${p.users} users alive on the worker`);
+  const t = threadCores(x.o.samples, w, x.o.pid);
+  if (t.worker !== undefined) out.workerCores = t.worker;
+  const cores = coresUsed(x.o.samples, w, (s) => s.cpu);
+  if (cores !== undefined) out.processCores = cores;
+  const period = x.o.results ? periodMostlyIn(x.o.results.intermediate, phase) : undefined;
+  if (period) out.requestsPerSecond = (period.counters['http.requests'] ?? 0) / 10;
+  if (out.workerCores !== undefined && out.requestsPerSecond) out.cpuMsPer1000 = (out.workerCores / out.requestsPerSecond) * 1e6;
+  const g = x.o.results?.luneo.generator;
+  if (g?.busyShare !== undefined) out.busyShare = g.busyShare;
+  if (g?.worstSaturatedInWindowS !== undefined) out.saturatedInWindowS = g.worstSaturatedInWindowS;
+  if (out.workerCores === undefined) problems.push('no per-thread CPU samples in the hold');
+  if (!out.requestsPerSecond) problems.push('no request rate for the hold');
+  out.usable = problems.length === 0;
+  ctx.log(
+    `  share: ${out.requestsPerSecond?.toFixed(0) ?? '?'} req/s, worker thread ${out.workerCores?.toFixed(2) ?? '?'} cores (${out.cpuMsPer1000?.toFixed(0) ?? '?'} ms per 1,000 requests), Artillery ${out.processCores?.toFixed(2) ?? '?'} cores, busy ${out.busyShare !== undefined ? Math.round(out.busyShare * 100) : '?'} % typical`,
+  );
   return out;
 }
 

@@ -32,6 +32,13 @@ export interface BenchPlan {
     viewMs: [number, number];
   };
   sandbox: { connections: number; seconds: number; warmupSeconds: number };
+  /**
+   * One worker at its share of the prod embed profile, at the prod page
+   * pauses: its users (the full plan: 10,000 visitors over a 4-vCPU
+   * machine's 3 workers), arrivals a second (below the 40 at which
+   * Artillery's arrival timer spins), and the hold measured.
+   */
+  share: { users: number; arrivalsPerSecond: number; holdSeconds: number };
 }
 
 export const FULL: BenchPlan = {
@@ -42,6 +49,7 @@ export const FULL: BenchPlan = {
   // Pauses below the sandbox's 65 s keep-alive timeout: a thinking user keeps its connections, as a browser tab does.
   memory: { low: 1000, high: 5000, arrivalsPerSecond: 40, holdSeconds: 15, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 10, warmupSeconds: 1 },
+  share: { users: 3334, arrivalsPerSecond: 37, holdSeconds: 45 },
 };
 
 export const QUICK: BenchPlan = {
@@ -51,10 +59,11 @@ export const QUICK: BenchPlan = {
   raw: { warmupSeconds: 2, seconds: 5 },
   memory: { low: 200, high: 600, arrivalsPerSecond: 40, holdSeconds: 8, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 3, warmupSeconds: 1 },
+  share: { users: 600, arrivalsPerSecond: 37, holdSeconds: 15 },
 };
 
-export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox';
-export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox'];
+export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share';
+export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share'];
 
 /** Seconds of load (not counting Artillery's start-up of about 10–15 s per run). */
 export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
@@ -65,8 +74,9 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
     max: 2 * (p.max.rampSeconds + p.max.holdSeconds + 1) + p.raw.warmupSeconds + p.raw.seconds,
     memory: Math.ceil(m.high / m.arrivalsPerSecond) + 2 * m.holdSeconds + 1,
     sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
+    share: Math.ceil(p.share.users / p.share.arrivalsPerSecond) + p.share.holdSeconds + 1,
   };
 }
 
 /** Artillery runs per measurement, each with its start-up cost. */
-export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0 };
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1 };

@@ -3,7 +3,7 @@
  * beside them. Both are made from the same rows so they never disagree.
  */
 import type { CapacityRow, FargateTask, Limits } from './capacity.ts';
-import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures } from './measurements.ts';
+import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, ShareFigures } from './measurements.ts';
 import type { BenchPlan } from './plan.ts';
 
 export interface BenchReport {
@@ -19,10 +19,11 @@ export interface BenchReport {
   max?: MaxFigures;
   memory?: MemoryFigures;
   sandbox?: SandboxFigures;
+  share?: ShareFigures;
   capacity?: CapacityRow[];
   /** which worker cost the capacity rows rest on */
   capacityBasis?: string;
-  /** the prod embed profile on one 4-vCPU machine (3 workers): each worker's share of a core, at the saturated and at the moderate cost */
+  /** the prod embed profile on one 4-vCPU machine (3 workers): each worker's share of a core */
   prodOnOneMachine?: ProdEstimate;
   errors: string[];
 }
@@ -31,8 +32,9 @@ export interface ProdEstimate {
   visitors: number;
   requestsPerSecond: number;
   workers: number;
-  /** one worker's cores at its share of the rate, interpolated between the moderate and the saturated run */
+  /** one worker's cores (worker thread) at its share: measured by the share run, else on the line through the measured points */
   workerCores?: number;
+  measured?: boolean;
   basis?: string;
   memoryMb?: number;
 }
@@ -145,7 +147,21 @@ function rows(r: BenchReport): Row[] {
       aim: `< ${r.aims.prodWorkerShareMax * 100} %`,
       status: status(e.workerCores, (x) => x < r.aims.prodWorkerShareMax, true),
     });
-    if (e.basis) out.push({ ...blank, figure: '  estimated as', luneo: e.basis });
+    if (e.basis) out.push({ ...blank, figure: e.measured ? '  measured as' : '  estimated as', luneo: e.basis });
+  }
+  const sh = r.share;
+  if (sh) {
+    out.push({
+      ...blank,
+      figure: `one worker at its prod share: ${int(sh.users)} visitors, prod page pauses`,
+      luneo: `${dec(sh.workerCores)} cores (worker thread), ${int(sh.requestsPerSecond, ' req/s')}, ${int(sh.cpuMsPer1000, ' ms')} per 1,000 requests`,
+      status: sh.usable ? 'measured' : 'run had problems',
+    });
+    out.push({
+      ...blank,
+      figure: '  Artillery process / busy typical / worst saturated in 20 s / verdict',
+      luneo: `${dec(sh.processCores)} cores / ${dec(sh.busyShare !== undefined ? sh.busyShare * 100 : undefined, 0, ' %')} / ${dec(sh.saturatedInWindowS, 0, ' s')} / ${sh.run.verdict ?? '–'}`,
+    });
   }
   const s = r.sandbox;
   if (s) {
@@ -163,12 +179,12 @@ function rows(r: BenchReport): Row[] {
 }
 
 function allRuns(r: BenchReport): RunRecord[] {
-  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.stock.runs ?? []), ...(r.max ? [r.max.package.run, r.max.stock.run] : []), ...(r.memory ? [r.memory.run] : [])];
+  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.stock.runs ?? []), ...(r.max ? [r.max.package.run, r.max.stock.run] : []), ...(r.memory ? [r.memory.run] : []), ...(r.share ? [r.share.run] : [])];
 }
 
 function problems(r: BenchReport): string[] {
   const out = [...r.errors];
-  for (const f of [r.cpu?.package, r.cpu?.stock, r.cpu?.raw, r.max?.package, r.max?.stock, r.max?.raw, r.memory, r.sandbox]) {
+  for (const f of [r.cpu?.package, r.cpu?.stock, r.cpu?.raw, r.max?.package, r.max?.stock, r.max?.raw, r.memory, r.sandbox, r.share]) {
     if (f) out.push(...f.problems);
   }
   return [...new Set(out)];

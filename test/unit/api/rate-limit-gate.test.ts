@@ -244,6 +244,11 @@ describe('hostOf', () => {
     assert.equal(hostOf('https://api.luneo.app/api/v1/render/2d'), 'api.luneo.app');
     assert.equal(hostOf('http://127.0.0.1:4010/health'), '127.0.0.1:4010');
     assert.equal(hostOf('not a url'), 'not a url');
+    // The same answer as WHATWG URL, the second time too (from the per-origin memo): case, default ports, user info.
+    for (const url of ['HTTP://API.Luneo.app:80/x?y=1', 'https://user:pw@api.luneo.app:443/a#b', 'http://[::1]:4010/z', 'https://api.luneo.app:8443']) {
+      assert.equal(hostOf(url), new URL(url).host, url);
+      assert.equal(hostOf(url), new URL(url).host, `${url}, again`);
+    }
     assert.equal(hostOf(''), '');
   });
 });
