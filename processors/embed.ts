@@ -91,6 +91,11 @@ function failVisit(events: VUEvents, ...counters: string[]): void {
   events.emit('counter', M.handshakeFailed, 1);
 }
 
+/** A request the luneo engine got no answer to (status 0): the page view failed on the transport too. */
+function noAnswer(r: { noAnswer?: boolean }): string[] {
+  return r.noAnswer ? [M.transportFailed] : [];
+}
+
 /**
  * A page view that met a 429 ends, as neither a success nor a failure of
  * the handshake: it counts towards the rate-limited share, which makes the
@@ -108,7 +113,7 @@ export async function afterToken(req: Record<string, unknown>, res: HttpResponse
     // The user token expired under us: renew once for all users, this view is lost.
     await sessionFor(runVars(context), events).onUnauthorized(String(context.vars.usedAccessToken));
   }
-  if (r.verdict === 'failed') return failVisit(events, M.tokenFailed);
+  if (r.verdict === 'failed') return failVisit(events, M.tokenFailed, ...noAnswer(r));
   const grant = extractEmbedGrant(res.body);
   if (!grant.ok) {
     events.emit('counter', METRICS.requests.failed, 1);
@@ -131,7 +136,7 @@ export async function afterWidget(req: Record<string, unknown>, res: HttpRespons
   if (r.verdict === 'rate_limited') return rateLimitedVisit(context, events);
   if (r.verdict !== 'ok') {
     context.vars.grantOk = false;
-    return failVisit(events, M.widgetFailed);
+    return failVisit(events, M.widgetFailed, ...noAnswer(r));
   }
   events.emit('counter', M.widgetOk, 1);
   countSuccess(events, M.widgetMs, r.ms);
@@ -149,6 +154,7 @@ export async function afterValidate(req: Record<string, unknown>, res: HttpRespo
     events.emit('histogram', M.handshakeMs, handshakeMs(context.vars.stepMs as number[]));
     return;
   }
+  if (r.noAnswer) return failVisit(events, M.validateFailed, ...noAnswer(r));
   const why = classifyValidationFailure(res.body);
   if (r.verdict === 'ok') events.emit('counter', METRICS.requests.failed, 1);
   const byReason = {

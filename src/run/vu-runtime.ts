@@ -156,7 +156,7 @@ export function accountResponse(
   context: VUContext,
   events: VUEvents,
   policy: RateLimitPolicy,
-): { verdict: RequestVerdict; ms: number; retryAfterMs?: number; gaveUp?: boolean } {
+): { verdict: RequestVerdict; ms: number; retryAfterMs?: number; gaveUp?: boolean; noAnswer?: boolean } {
   const ms = responseTimeMs(res, context);
   const status = res.statusCode ?? 0;
   events.emit('counter', METRICS.requests.sent, 1);
@@ -169,10 +169,16 @@ export function accountResponse(
     events.emit('counter', METRICS.requests.rateLimited, 1);
     return { verdict: 'rate_limited', ms, retryAfterMs: wait, gaveUp: beyondMaxWait(wait, policy) };
   }
-  // No answer at all (the luneo engine hands transport errors to afterResponse as status 0): proves nothing about the limiter.
-  if (status === 0) gate.release(ticket);
-  else gate.settle(ticket, status);
   events.emit('histogram', METRICS.requests.allMs, ms);
+  if (status === 0) {
+    // No answer at all (the luneo engine hands transport errors to afterResponse as status 0, where
+    // Artillery's HTTP engine calls onError): a failed request, counted by its kind; it proves nothing about the limiter.
+    gate.release(ticket);
+    events.emit('counter', METRICS.requests.failed, 1);
+    countNoAnswer((res as { error?: { code?: unknown } }).error?.code, events);
+    return { verdict: 'failed', ms, noAnswer: true };
+  }
+  gate.settle(ticket, status);
   if (status < 200 || status >= 400) {
     events.emit('counter', METRICS.requests.failed, 1);
     return { verdict: 'failed', ms };
@@ -195,14 +201,18 @@ export function countSuccess(events: VUEvents, stepHistogram: string, ms: number
 export function countTransportError(err: unknown, context: VUContext, events: VUEvents): boolean {
   if (context.vars.luneoTransportCounted === context.vars.luneoRequestStartedAt) return false;
   context.vars.luneoTransportCounted = context.vars.luneoRequestStartedAt;
-  const code = (err as { code?: unknown } | undefined)?.code;
   events.emit('counter', METRICS.requests.sent, 1);
   events.emit('counter', METRICS.requests.failed, 1);
-  events.emit('counter', METRICS.requests.transportErrors, 1);
-  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') events.emit('counter', METRICS.requests.timedOut, 1);
+  countNoAnswer((err as { code?: unknown } | undefined)?.code, events);
   const started = context.vars.luneoRequestStartedAt;
   if (typeof started === 'number') events.emit('histogram', METRICS.requests.allMs, performance.now() - started);
   return true;
+}
+
+/** A request without an answer, on either engine: a transport error, and a timeout when it was one. */
+function countNoAnswer(code: unknown, events: VUEvents): void {
+  events.emit('counter', METRICS.requests.transportErrors, 1);
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') events.emit('counter', METRICS.requests.timedOut, 1);
 }
 
 export function zeroCounters(events: VUEvents, names: readonly string[]): void {

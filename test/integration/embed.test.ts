@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
 import { METRICS } from '../../src/metric-names.ts';
 import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_PAGES, tail, until, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
 
@@ -12,6 +14,29 @@ import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK
 const quick = () => ({ LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) });
 
 const M = METRICS.embed;
+
+/** 12 visitors held for 8 s: enough page views for a quarter of the widget documents to reset many times. */
+const RESET_STAGES = [
+  { duration: 1, target: 12 },
+  { duration: 8, target: 12 },
+  { duration: 1, target: 0 },
+];
+
+const HANDSHAKE = 'luneo_embed_handshake_ok / (luneo_embed_handshake_ok + luneo_embed_handshake_failed) > 0.99';
+
+/**
+ * Runs `run` with a quarter of the widget documents reset from the load's
+ * first one on: the preflight walks a healthy flow, and a visitor on the
+ * stock engine ends after four page views on average, within the hold
+ * however slowly a busy machine runs them.
+ */
+async function withResetsAfterPreflight(sb: Sandbox, run: () => Promise<ArtilleryRunResult>): Promise<ArtilleryRunResult> {
+  let ended = false;
+  const running = run().finally(() => (ended = true));
+  await until(() => ended || sb.stats().widget.documents > PREFLIGHT_WALK.widgetDocuments);
+  sb.setFaults({ resets: { 'widget.document': 0.25 } });
+  return running;
+}
 
 /** The tiny profile with a 10-s hold: enough page views for faults injected every Nth time to show. */
 const TEN_SECOND_HOLD = [
@@ -89,7 +114,6 @@ describe(`embed scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2 
       // About 300 page views, so that at least two fail however slowly a busy machine runs them.
       const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: TEN_SECOND_HOLD, env: quick() });
       assert.equal(r.code, 1, tail(r));
-      const HANDSHAKE = 'luneo_embed_handshake_ok / (luneo_embed_handshake_ok + luneo_embed_handshake_failed) > 0.99';
       assert.ok(failedChecks(r).includes(HANDSHAKE), failedChecks(r).join(', '));
       assert.match(r.output, /luneo_embed_handshake_ok \/ \(luneo_embed_handshake_ok \+ luneo_embed_handshake_failed\)\s+> 0.99\s+0\.9\d+\s+FAIL/);
       assert.ok(counter(r, M.widgetFailed) >= 2, 'the widget failures were counted');
@@ -98,21 +122,27 @@ describe(`embed scenario against the sandbox${WORKERS_LABEL}`, { concurrency: 2 
     });
   });
 
+  test('connection resets on the luneo engine: every one counted as a transport error, the visitors go on, the load is delivered; the failures fail the run, exit 1', async () => {
+    await withSandbox({}, async (sb) => {
+      const r = await withResetsAfterPreflight(sb, () => loadRun({ scenario: 'embed', sandbox: sb, stages: RESET_STAGES, env: quick() }));
+      assert.equal(r.code, 1, tail(r));
+      const l = r.results?.luneo;
+      assert.equal(l?.delivery.delivered, true, l?.delivery.problems.join('; '));
+      assert.equal(counter(r, 'vusers.failed'), 0, 'no visitor ended on a transport error');
+      assert.equal(l?.peakUsersSampled, 12, 'the profile concurrency was held, all workers together');
+      const resets = sb.stats().faults.resetsInjected;
+      assert.ok(resets > 0);
+      assert.equal(counter(r, METRICS.requests.transportErrors), resets, 'every reset was counted as a request without an answer');
+      assert.equal(counter(r, M.transportFailed), resets, 'and as a page view that failed on the transport');
+      assert.equal(counter(r, 'errors.ECONNRESET'), resets, "and under Artillery's error name for it");
+      assert.ok(failedChecks(r).includes(HANDSHAKE), failedChecks(r).join(', '));
+    });
+  });
+
   test('connection resets with the stock HTTP engine: counted as transport errors, the concurrency reached is shown, INVALID (load not delivered)', async () => {
     await withSandbox({}, async (sb) => {
-      const stages = [
-        { duration: 1, target: 12 },
-        { duration: 8, target: 12 },
-        { duration: 1, target: 0 },
-      ];
       // Artillery's stock HTTP engine ends a visitor on a transport error (the luneo engine lets it go on).
-      let ended = false;
-      const run = loadRun({ scenario: 'embed', sandbox: sb, stages, env: { ...quick(), LUNEO_ENGINE: 'http' } }).finally(() => (ended = true));
-      // A quarter of the widget documents reset, from the load's first one on: the preflight walks a healthy flow,
-      // and a visitor ends after four page views on average, within the hold however slowly a busy machine runs them.
-      await until(() => ended || sb.stats().widget.documents > PREFLIGHT_WALK.widgetDocuments);
-      sb.setFaults({ resets: { 'widget.document': 0.25 } });
-      const r = await run;
+      const r = await withResetsAfterPreflight(sb, () => loadRun({ scenario: 'embed', sandbox: sb, stages: RESET_STAGES, env: { ...quick(), LUNEO_ENGINE: 'http' } }));
       assert.equal(r.code, 3, tail(r));
       const l = r.results?.luneo;
       assert.ok(l?.verdict.causes?.includes('load_not_delivered'), l?.verdict.reasons.join('; '));
