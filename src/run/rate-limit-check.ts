@@ -52,6 +52,14 @@ export function userSeconds(stages: readonly Stage[], from: number, to: number):
   return sum;
 }
 
+/** The most user-seconds the profile holds in any `window`-second stretch (starts a second apart): its busiest window. */
+export function busiestUserSeconds(stages: readonly Stage[], window: number): number {
+  const total = totalDuration(stages);
+  let best = 0;
+  for (let t = 0; t === 0 || t + window <= total; t += 1) best = Math.max(best, userSeconds(stages, t, t + window));
+  return best;
+}
+
 export interface LimitFinding {
   /** the run would be limited within its first minute */
   limited: boolean;
@@ -114,7 +122,9 @@ export function checkRateLimits(
     const peakRate = perUser * peak;
     if (inFirst > available || laterWindow > l.limit.limit) {
       limited = true;
-      const needed = Math.ceil(peakRate * w * 1.25);
+      // What the profile sends in its busiest window, with a quarter to spare: a full window at the peak for a long
+      // profile, all of it for one shorter than the window.
+      const needed = Math.ceil(perUser * busiestUserSeconds(stages, w) * 1.25);
       lines.push(
         `${l.host} limits ${scope} to ${l.limit.limit} requests per ${w} s per client address (${l.limit.source}${l.limit.windowAnnounced ? '' : `, window assumed ${w} s`}); ` +
           `this profile sends about ${Math.round(Math.max(inFirst, laterWindow)).toLocaleString('en-US')} of those in ${firstWindow} s from this generator address ` +
