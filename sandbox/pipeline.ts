@@ -13,9 +13,6 @@ const PROXY_PAGE = '<html>upstream error page</html>';
 
 let errorsLogged = 0;
 
-/** Requests seen per route, for failEvery (per process: one sandbox per test). */
-const seenByRoute = new Map<RouteName, number>();
-
 /** Handler exceptions become a 500 and one log line (sampled, so a broken route cannot flood the terminal). */
 export function handlerFailed(ctx: RequestContext, err: unknown): void {
   errorsLogged++;
@@ -50,8 +47,8 @@ export async function runRoute(ctx: RequestContext, route: RouteName, host: Host
   }
   const every = pickRoute(faults.failEvery, route);
   if (every !== undefined) {
-    const n = (seenByRoute.get(route) ?? 0) + 1;
-    seenByRoute.set(route, n);
+    const n = (state.seenByRoute.get(route) ?? 0) + 1;
+    state.seenByRoute.set(route, n);
     if (n % every === 0) {
       state.stats.errorsInjected++;
       ctx.error(503, 'service_unavailable', 'Injected fault: every Nth request fails');

@@ -5,7 +5,7 @@ import { RENDER_DURATION_BUCKETS_SEC } from './metrics.ts';
 import { BlockTracker, DecayingHitLimiter, FixedWindowLimiter, SLOW_DOWN } from './rate-limit.ts';
 import { RenderQueue } from './render-queue.ts';
 import { Stats } from './stats.ts';
-import type { Faults, SandboxOptions, SandboxStats } from './types.ts';
+import type { Faults, RouteName, SandboxOptions, SandboxStats } from './types.ts';
 
 const PURGE_EVERY_MS = 5_000;
 
@@ -28,6 +28,8 @@ export class SandboxState {
   readonly activeShops: ReadonlySet<string>;
   /** render enqueues per v1 user, for render.quotaPerUser */
   readonly quotaUsed = new Map<string, number>();
+  /** requests seen per route while failEvery applies to it: each sandbox its own, as tests run several in one process */
+  readonly seenByRoute = new Map<RouteName, number>();
   apiUrl = '';
   widgetUrl = '';
   stopped = false;
@@ -81,6 +83,7 @@ export class SandboxState {
     this.slowDown?.clear();
     this.blocks.clear();
     this.quotaUsed.clear();
+    this.seenByRoute.clear();
     this.faults = cloneFaults(this.#initialFaults);
   }
 

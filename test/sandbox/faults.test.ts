@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FaultsError } from '../../sandbox/index.ts';
+import { FaultsError, startSandbox } from '../../sandbox/index.ts';
 import { SHOP, admin, call, seedToken, seedValidate, useSandbox } from './helpers.ts';
 
 describe('fault injection', () => {
@@ -56,6 +56,23 @@ describe('fault injection', () => {
     for (let i = 0; i < 6; i++) statuses.push((await call(tokenUrl())).status);
     assert.deepEqual(statuses.map((x) => x === 503), [false, false, true, false, false, true]);
     await admin(s.sb, 'faults', 'PUT', {});
+  });
+
+  test('failEvery counts per sandbox: another sandbox in the same process does not move this one\'s Nth', async () => {
+    const other = await startSandbox({ faults: { failEvery: { 'embed.token': 3 } } });
+    try {
+      s.sb.reset();
+      await admin(s.sb, 'faults', 'PUT', { failEvery: { 'embed.token': 3 } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await call(tokenUrl())).status);
+        await call(`${other.apiUrl}/api/embed/token?shop=${SHOP}`);
+      }
+      assert.deepEqual(statuses.map((x) => x === 503), [false, false, true]);
+    } finally {
+      await other.stop();
+      await admin(s.sb, 'faults', 'PUT', {});
+    }
   });
 
   test('resets: the connection is dropped without an answer, counted; health is spared', async () => {
