@@ -55,8 +55,21 @@ export const TINY: Stage[] = [
 export const PRIORITY = { measured: 0, shared: 10, hog: 19 } as const;
 export type Priority = keyof typeof PRIORITY;
 
+/**
+ * A request that reaches the sandbox after its 429 was sent was still sent
+ * in time if the generator had not yet read that 429 when it let the
+ * request go: with three worker threads at nice 10 on a busy machine,
+ * reading and acting on it took 107 ms once (a render enqueue from another
+ * worker, "early" by 51.9 of 52 s). A request the generator sends after it
+ * knows is late by more: a thread that ignored the gate, or a wait cut
+ * short, sends during the whole wait. Three times what was seen, and well
+ * inside the 1-s Retry-After most tests give, so that those still catch a
+ * request that did not wait; the tests with waits of 30 s and more allow 1 s.
+ */
+export const IN_FLIGHT_GRACE_MS = 300;
+
 export async function withSandbox<T>(options: SandboxOptionsInput, fn: (sb: Sandbox) => Promise<T>): Promise<T> {
-  const sb = await startSandbox({ render: { timeFactor: 0.02 }, ...options });
+  const sb = await startSandbox({ render: { timeFactor: 0.02 }, earlyRetryGraceMs: IN_FLIGHT_GRACE_MS, ...options });
   try {
     return await fn(sb);
   } finally {
