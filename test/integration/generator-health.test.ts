@@ -29,6 +29,8 @@ const calmThenPeak = (peak: number) => [
   { duration: 22, target: peak },
 ];
 const OVERLOAD_PEAK = 300 * TEST_WORKERS;
+/** At the lowest priority the overload run stretches as long as others hold the CPU; 30 s of profile may take minutes on a busy runner, and the run always ends by itself. */
+const OVERLOAD_TIMEOUT_MS = 300_000;
 /** The issue's peak of 300 users, whatever the number of workers: this 2-core machine also runs the sandbox. */
 const HEALTHY_PEAK = 300;
 
@@ -42,7 +44,7 @@ describe(`generator health${WORKERS_LABEL}`, { concurrency: 2 }, () => {
   test('a sustained overload during the peak is INVALID, exit 3, naming the peak; so says npm run report on the -o file', async () => {
     await withSandbox({}, async (sb) => {
       const out = path.join(freshResultsDir(), 'artillery-output.json');
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(OVERLOAD_PEAK), env: { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS) }, extraArgs: ['-o', out], priority: 'hog' });
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(OVERLOAD_PEAK), env: { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS) }, extraArgs: ['-o', out], priority: 'hog', timeoutMs: OVERLOAD_TIMEOUT_MS });
       assert.equal(r.code, 3, tail(r));
       const l = r.results?.luneo;
       assert.equal(l?.verdict.kind, 'invalid');
