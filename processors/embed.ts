@@ -154,7 +154,7 @@ export async function afterValidate(req: Record<string, unknown>, res: HttpRespo
     events.emit('histogram', M.handshakeMs, handshakeMs(context.vars.stepMs as number[]));
     return;
   }
-  if (r.noAnswer) return failVisit(events, M.validateFailed, ...noAnswer(r));
+  if (r.noAnswer) return failVisit(events, M.validateFailed, M.transportFailed);
   const why = classifyValidationFailure(res.body);
   if (r.verdict === 'ok') events.emit('counter', METRICS.requests.failed, 1);
   const byReason = {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RESULT_FILES } from '../../src/run/recorder.ts';
-import type { Stage } from '../../src/load/model.ts';
+import { type Stage, totalDuration } from '../../src/load/model.ts';
 import { processorBundle, profileOverrides } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/run/environment-overlay.ts';
 import { loadSettings } from '../../src/run/environments.ts';
@@ -272,10 +272,16 @@ async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: n
   return out;
 }
 
-const noPauses = (viewMs: [number, number]) => `embed:\n  iframeDelayMs: [0, 0]\n  viewMs: [${viewMs[0]}, ${viewMs[1]}]`;
+/** The embed page pauses as an environment overlay (environmentsWith). */
+const embedPauses = (iframeDelayMs: readonly [number, number], viewMs: readonly [number, number]) =>
+  `embed:\n  iframeDelayMs: [${iframeDelayMs[0]}, ${iframeDelayMs[1]}]\n  viewMs: [${viewMs[0]}, ${viewMs[1]}]`;
+const noPauses = (viewMs: [number, number]) => embedPauses([0, 0], viewMs);
 
 /** Start-up, bundling and shutdown of one Artillery run, generously: a run past this is stuck. */
 const STARTUP_ALLOWANCE_MS = 90_000;
+
+/** A run of `stages` that thinking users may stretch by half, and its start-up. */
+const stretchedRunMs = (stages: readonly Stage[]) => totalDuration(stages) * 1500 + STARTUP_ALLOWANCE_MS;
 
 // ---------------------------------------------------------------------------
 // 1. generator CPU per 1,000 requests
@@ -511,8 +517,7 @@ export async function measureMemory(ctx: BenchContext): Promise<MemoryFigures> {
     { duration: m.holdSeconds, target: m.high },
     { duration: 1, target: 0 },
   ];
-  const total = stages.reduce((s, st) => s + st.duration, 0);
-  const x = await embedRun(ctx, 'memory-package', stages, noPauses(m.viewMs), total * 1500 + STARTUP_ALLOWANCE_MS);
+  const x = await embedRun(ctx, 'memory-package', stages, noPauses(m.viewMs), stretchedRunMs(stages));
   const problems = x.rec.problems.map((p) => `${x.rec.label}: ${p}`);
   const hold = (n: number, users: number): HoldFigures => {
     const w = sampledPart(nthPhase(x.o.phases, HOLD, n));
@@ -585,7 +590,7 @@ export interface ShareFigures {
 export async function measureShare(ctx: BenchContext): Promise<ShareFigures> {
   const p = ctx.plan.share;
   const prod = loadSettings('prod', path.join(ctx.root, 'environments'), {}).embed;
-  const pauses = `embed:\n  iframeDelayMs: [${prod.iframeDelayMs.min}, ${prod.iframeDelayMs.max}]\n  viewMs: [${prod.viewMs.min}, ${prod.viewMs.max}]`;
+  const pauses = embedPauses([prod.iframeDelayMs.min, prod.iframeDelayMs.max], [prod.viewMs.min, prod.viewMs.max]);
   ctx.log(
     `\n[5 share] one worker at its share of the prod embed profile: ${p.users} visitors (arrivals ${p.arrivalsPerSecond}/s), pages of ${prod.iframeDelayMs.min}–${prod.iframeDelayMs.max} + ${prod.viewMs.min}–${prod.viewMs.max} ms as in prod, ${p.holdSeconds}-s hold`,
   );
@@ -594,8 +599,7 @@ export async function measureShare(ctx: BenchContext): Promise<ShareFigures> {
     { duration: p.holdSeconds, target: p.users },
     { duration: 1, target: 0 },
   ];
-  const total = stages.reduce((s, st) => s + st.duration, 0);
-  const x = await embedRun(ctx, 'share-prod', stages, pauses, total * 1500 + STARTUP_ALLOWANCE_MS);
+  const x = await embedRun(ctx, 'share-prod', stages, pauses, stretchedRunMs(stages));
   const problems = x.rec.problems.map((q) => `${x.rec.label}: ${q}`);
   const out: ShareFigures = { users: p.users, pauses: pauses.replace(/\n\s*/g, ' '), run: x.rec, usable: false, problems };
   const phase = nthPhase(x.o.phases, HOLD, 0);
