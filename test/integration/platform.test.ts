@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
 import { prepareRun } from '../../src/run/setup.ts';
+import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { counter, environmentsWith, loadRun, tail, withSandbox, workersEnv } from '../support/load-run.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 
@@ -90,10 +91,12 @@ describe('rate limits known before the load', { concurrency: 2 }, () => {
     });
   });
 
-  test('accepted explicitly, the limited run goes ahead: the 429s are honoured (no early retry) and counted', async () => {
+  test('accepted explicitly, the limited run goes ahead: the 429s are honoured (no early retry) and counted, and the verdict is INVALID (rate limited), never PASS', async () => {
     await withSandbox({ rateLimit: { limit: 10, windowSec: 60, style: 'throttler' } }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', env: { LUNEO_ACCEPT_RATE_LIMIT: '1' } });
-      assert.notEqual(r.code, 2, tail(r));
+      // Accepting the limiter lets the run start; it does not make its numbers measure the platform.
+      assert.equal(r.code, EXIT.invalid, tail(r));
+      assert.ok(r.results?.luneo.verdict.causes?.includes('rate_limited'), r.results?.luneo.verdict.reasons.join('; '));
       assert.match(r.output, /accepted with LUNEO_ACCEPT_RATE_LIMIT=1/);
       assert.match(r.output, /Phase started/);
       const stats = sb.stats();
