@@ -30,7 +30,6 @@ fails the verdict when a step's p95 is more than 20 % above the baseline's.
 
 For Artillery's own -o output of embed.yml or render.yml, the verdict is
 computed from its combined metrics with the thresholds of the scenario file.
-LUNEO_ACCEPT_OVERLOAD=1 accepts an overloaded generator, as for a run.
 
 Secrets in ${SECRET_VARIABLES.join(', ')} are redacted from all three.
 

@@ -81,16 +81,15 @@ export function deriveLuneo(
   scenario: string,
   aggregate: PeriodReport,
   intermediate: readonly PeriodReport[],
-  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { luneo: LuneoSection; noVerdict: boolean } {
   const spec = scenarioEnsure(scenario);
   const checks = spec ? evaluateEnsure(spec, aggregate) : [];
-  const luneo = summarizeMetrics({ scenario, aggregate, intermediate, checks }, env);
+  const luneo = summarizeMetrics({ scenario, aggregate, intermediate, checks });
   if (spec) luneo.checksFrom = `scenarios/${scenario}.yml`;
   return { luneo, noVerdict: checks.length === 0 };
 }
 
-export function readResultsFile(file: string, env: Readonly<Record<string, string | undefined>> = process.env): LoadedResults {
+export function readResultsFile(file: string): LoadedResults {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -113,7 +112,7 @@ export function readResultsFile(file: string, env: Readonly<Record<string, strin
     return { results: { aggregate, intermediate, luneo: json.luneo }, derived: false, noVerdict: false, notes: [] };
   }
   const scenario = guessScenario(file, aggregate);
-  const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate, env);
+  const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate);
   const notes = noVerdict
     ? [`No thresholds for scenario "${scenario}": this is not the output of one of the package's scenarios, so there is no verdict; generator health and concurrency are computed from the metrics.`]
     : [

@@ -139,10 +139,6 @@ export function createRecorder(opts: { scenario: string; phases: readonly unknow
   return rec;
 }
 
-function accepted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return ['1', 'true', 'yes'].includes((env.LUNEO_ACCEPT_OVERLOAD ?? '').trim().toLowerCase());
-}
-
 /** The checks table: each check with its limit and the value measured over the aggregate. */
 export function checkRows(checks: readonly Check[], aggregate: PeriodReport): CheckRow[] {
   return checks.map((c) => {
@@ -159,13 +155,12 @@ export function checkRows(checks: readonly Check[], aggregate: PeriodReport): Ch
  */
 export function summarizeMetrics(
   input: { scenario: string; aggregate: PeriodReport; intermediate: readonly PeriodReport[]; checks: readonly Check[]; phases?: GeneratorHealth['phases'] },
-  env: Readonly<Record<string, string | undefined>> = process.env,
 ): LuneoSection {
   const v = validity(input.aggregate, input.intermediate, input.phases);
   const concurrency = concurrencySeries(input.intermediate);
   const luneo: LuneoSection = {
     scenario: input.scenario,
-    verdict: verdict(input.checks, v, accepted(env)),
+    verdict: verdict(input.checks, v),
     checks: checkRows(input.checks, input.aggregate),
     generator: v.generator,
     delivery: v.delivery,
@@ -189,9 +184,9 @@ function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
   });
 }
 
-export function summarize(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): ResultsFile {
+export function summarize(rec: RunRecorder): ResultsFile {
   const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases) }, env);
+  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases) });
   const run = readRunInfo();
   if (run) luneo.run = run;
   if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
@@ -248,7 +243,7 @@ export function deliverySummary(d: LoadDelivery): string {
 
 /** Writes the results file (and report), prints the verdict; returns the exit code. */
 export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  return writeResults(summarize(rec, env), resultsFile(rec.scenario, env), env);
+  return writeResults(summarize(rec), resultsFile(rec.scenario, env), env);
 }
 
 /**

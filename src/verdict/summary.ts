@@ -148,30 +148,25 @@ export const INVALID_HEADLINE: Record<InvalidCause, string> = {
 };
 
 /**
- * The verdict. LUNEO_ACCEPT_OVERLOAD (acceptOverload) lets an operator
- * accept an overloaded generator, and only that: the verdict then rests on
- * the thresholds and still names the overload. Load not delivered and
- * rate limiting cannot be accepted: the target did not get the load.
+ * The verdict. A run that was overloaded, did not deliver its load or was
+ * rate limited is INVALID whatever its thresholds say, and no setting makes
+ * it a PASS: its numbers do not measure the target.
  */
-export function verdict(checks: readonly Check[], v: Validity, acceptOverload: boolean): Verdict {
-  const judged = judge(checks, v, acceptOverload);
+export function verdict(checks: readonly Check[], v: Validity): Verdict {
+  const judged = judge(checks, v);
   // The kill switch (abort.ts) outranks every other outcome: the run did not go the distance.
   const abort = abortRecord();
   if (!abort) return judged;
   return { kind: 'aborted', passed: false, causes: judged.causes, reasons: [abortReason(abort), ...judged.reasons], exitCode: EXIT.aborted, abort };
 }
 
-function judge(checks: readonly Check[], v: Validity, acceptOverload: boolean): Verdict {
+function judge(checks: readonly Check[], v: Validity): Verdict {
   const failed = checks.filter((c) => !c.passed && c.strict);
   const reasons: string[] = [];
   const causes: InvalidCause[] = [];
   if (v.generator.overloaded) {
-    const problems = v.generator.problems.join('; ');
-    if (acceptOverload) reasons.push(`generator overloaded (accepted by LUNEO_ACCEPT_OVERLOAD): ${problems}`);
-    else {
-      causes.push('generator_overloaded');
-      reasons.push(`generator overloaded, results invalid: ${problems}`);
-    }
+    causes.push('generator_overloaded');
+    reasons.push(`generator overloaded, results invalid: ${v.generator.problems.join('; ')}`);
   }
   if (!v.delivery.delivered) {
     causes.push('load_not_delivered');

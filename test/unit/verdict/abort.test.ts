@@ -125,10 +125,10 @@ describe('the verdict of an aborted run', () => {
   const checks = [{ expression: 'a < 1', passed: true, strict: true }];
 
   it('is ABORTED with the reason and the moment, and its own exit code, whatever the checks say', () => {
-    assert.equal(verdict(checks, healthy, false).kind, 'pass');
+    assert.equal(verdict(checks, healthy).kind, 'pass');
     const at = Date.UTC(2026, 11, 1, 23, 0, 5);
     recordAbort({ reason: 'error rate 50.0 % above the abort limit 20.0 %', at, elapsedSec: 42 });
-    const v = verdict(checks, healthy, false);
+    const v = verdict(checks, healthy);
     assert.equal(v.kind, 'aborted');
     assert.equal(v.passed, false);
     assert.equal(v.exitCode, EXIT.aborted);
@@ -140,7 +140,7 @@ describe('the verdict of an aborted run', () => {
 
   it('keeps the other reasons after its own', () => {
     recordAbort({ reason: 'x', at: 0 });
-    const v = verdict([{ expression: 'b < 1', passed: false, strict: true }], healthy, false);
+    const v = verdict([{ expression: 'b < 1', passed: false, strict: true }], healthy);
     assert.equal(v.kind, 'aborted');
     assert.deepEqual(v.reasons.slice(1), ['threshold failed: b < 1']);
   });

@@ -124,13 +124,13 @@ describe('planned users of recorded phases (plannedArrivals)', () => {
 
 describe('verdict', () => {
   it('passes with exit code 0 when every check passed on a valid run', () => {
-    const v = verdict([pass('a < 1'), pass('b < 2')], healthy, false);
+    const v = verdict([pass('a < 1'), pass('b < 2')], healthy);
     assert.deepEqual(v, { kind: 'pass', passed: true, causes: [], reasons: [], exitCode: 0 });
     assert.equal(verdictHeadline(v), 'PASS');
   });
 
   it('a failed strict check is slo_failed, exit code 1, naming the check', () => {
-    const v = verdict([pass('a < 1'), fail('luneo_render_enqueue_ms.p95 < 500')], healthy, false);
+    const v = verdict([pass('a < 1'), fail('luneo_render_enqueue_ms.p95 < 500')], healthy);
     assert.equal(v.kind, 'slo_failed');
     assert.equal(v.passed, false);
     assert.equal(v.exitCode, 1);
@@ -139,11 +139,11 @@ describe('verdict', () => {
   });
 
   it('a failed non-strict check does not fail the run', () => {
-    assert.equal(verdict([pass('a < 1'), fail('b < 2', false)], healthy, false).exitCode, 0);
+    assert.equal(verdict([pass('a < 1'), fail('b < 2', false)], healthy).exitCode, 0);
   });
 
   it('no check at all is not a pass', () => {
-    const v = verdict([], healthy, false);
+    const v = verdict([], healthy);
     assert.equal(v.kind, 'slo_failed');
     assert.equal(v.exitCode, 1);
     assert.match(v.reasons[0] ?? '', /no threshold was checked/);
@@ -151,7 +151,7 @@ describe('verdict', () => {
 
   it('an overloaded generator invalidates the run: exit code 3, even when checks pass, naming where', () => {
     for (const checks of [[pass('a < 1')], [fail('a < 1')]]) {
-      const v = verdict(checks, overloaded, false);
+      const v = verdict(checks, overloaded);
       assert.equal(v.kind, 'invalid');
       assert.deepEqual(v.causes, ['generator_overloaded']);
       assert.equal(v.passed, false);
@@ -161,31 +161,18 @@ describe('verdict', () => {
     }
   });
 
-  it('load not delivered and a rate-limited run are invalid too, exit code 3, and cannot be accepted', () => {
+  it('load not delivered and a rate-limited run are invalid too, exit code 3', () => {
     for (const [validity, cause, headline] of [
       [undelivered, 'load_not_delivered', 'INVALID (load not delivered)'],
       [limited, 'rate_limited', 'INVALID (rate limited)'],
     ] as const) {
-      for (const accept of [false, true]) {
-        const v = verdict([pass('a < 1')], validity, accept);
-        assert.equal(v.kind, 'invalid');
-        assert.deepEqual(v.causes, [cause]);
-        assert.equal(v.exitCode, 3);
-        assert.equal(verdictHeadline(v), headline);
-        assert.match(v.reasons[0] ?? '', /results invalid$/);
-      }
+      const v = verdict([pass('a < 1')], validity);
+      assert.equal(v.kind, 'invalid');
+      assert.deepEqual(v.causes, [cause]);
+      assert.equal(v.exitCode, 3);
+      assert.equal(verdictHeadline(v), headline);
+      assert.match(v.reasons[0] ?? '', /results invalid$/);
     }
-  });
-
-  it('an accepted overload is judged by the checks, and still reported', () => {
-    const ok = verdict([pass('a < 1')], overloaded, true);
-    assert.equal(ok.kind, 'pass');
-    assert.equal(ok.exitCode, 0);
-    assert.match(ok.reasons[0] ?? '', /accepted by LUNEO_ACCEPT_OVERLOAD/);
-    const bad = verdict([fail('a < 1')], overloaded, true);
-    assert.equal(bad.kind, 'slo_failed');
-    assert.equal(bad.exitCode, 1);
-    assert.equal(bad.reasons.length, 2);
   });
 
   it('exit codes are distinct and documented', () => {
