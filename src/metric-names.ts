@@ -92,6 +92,8 @@ export const METRICS = {
     holdGateHeldUserSeconds: 'luneo_hold_gate_held_user_seconds',
     /** counter, milliseconds users spent waiting at the rate-limit gate (emitted where the wait ends) */
     gateWaitMs: 'luneo_gate_wait_ms',
+    /** counter, once per worker that had users: the sum is the number of workers that ran the load */
+    workers: 'luneo_workers',
     /** counter, once per worker: the users its phases create */
     plannedUsers: 'luneo_users_planned',
     /** histogram: the profile's length in seconds (every sample is the same) */

@@ -29,6 +29,8 @@ interface Sampling {
   epochMs: number;
   monitor: GeneratorMonitor;
   timer?: ReturnType<typeof setTimeout>;
+  /** the latest wall-clock second sampled (epoch s) */
+  lastSecond?: number;
   announced: boolean;
 }
 
@@ -70,29 +72,63 @@ export function sampleMetrics(s: PresenceSample, plan: WorkerPlan, epochMs: numb
   return { counters, histograms };
 }
 
+/**
+ * The wall-clock seconds (epoch s) a sample taken at `nowMs` stands for,
+ * when `last` was the latest second sampled: each second is sampled exactly
+ * once, whatever the timer's lateness. A timer that fires early (still in
+ * `last`) samples nothing; one that fires late also stands for the seconds
+ * it skipped, but only those of its own 10-s period: Artillery files a
+ * counter under the period of the moment it is emitted, so a skipped second
+ * of an earlier period would land in this one as an eleventh second (and on
+ * the per-second counter of another second of this one).
+ */
+export function secondsToSample(last: number | undefined, nowMs: number): number[] {
+  const now = Math.floor(nowMs / 1000);
+  if (last !== undefined && now <= last) return [];
+  const periodStart = now - (now % PERIOD_S);
+  const from = last === undefined ? now : Math.max(last + 1, periodStart);
+  const out: number[] = [];
+  for (let sec = from; sec <= now; sec++) out.push(sec);
+  return out;
+}
+
+/** How long to wait after `nowMs` for the middle of the first second after `last`. */
+export function delayToNextSample(last: number | undefined, nowMs: number): number {
+  const next = last === undefined ? Math.floor(nowMs / 1000) : last + 1;
+  const at = next * 1000 + SAMPLE_OFFSET_MS;
+  // Already past that second's middle (or in it): sample now, the second is still unsampled.
+  return Math.max(0, at - nowMs);
+}
+
+const PERIOD_S = 10;
+
 function tick(): void {
   const s = sampling;
   if (!s) return;
   const now = Date.now();
   if (!s.announced) {
     s.announced = true;
+    s.events.emit('counter', METRICS.load.workers, 1);
     s.events.emit('counter', METRICS.load.plannedUsers, s.plan.plannedUsers);
     s.events.emit('histogram', METRICS.load.profileSeconds, s.plan.profileSeconds);
   }
-  const m = sampleMetrics({ now, users: counts.users, renders: counts.renders, held: counts.held }, s.plan, s.epochMs, s.populations);
-  for (const [name, v] of m.counters) s.events.emit('counter', name, v);
-  for (const [name, v] of m.histograms) s.events.emit('histogram', name, v);
-  s.monitor.sample(s.events);
+  const seconds = secondsToSample(s.lastSecond, now);
+  for (const sec of seconds) {
+    // A skipped second gets the counts seen now: the nearest reading there is, at its own second's slot.
+    const at = sec === Math.floor(now / 1000) ? now : sec * 1000 + SAMPLE_OFFSET_MS;
+    const m = sampleMetrics({ now: at, users: counts.users, renders: counts.renders, held: counts.held }, s.plan, s.epochMs, s.populations);
+    for (const [name, v] of m.counters) s.events.emit('counter', name, v);
+    for (const [name, v] of m.histograms) s.events.emit('histogram', name, v);
+  }
+  if (seconds.length > 0) {
+    s.lastSecond = seconds[seconds.length - 1];
+    s.monitor.sample(s.events);
+  }
   schedule(s);
 }
 
 function schedule(s: Sampling): void {
-  const now = Date.now();
-  let wait = 1000 - (now % 1000) + SAMPLE_OFFSET_MS;
-  if (wait > 1000) wait -= 1000;
-  // A wait under a few ms would sample the same second twice when the timer fires a little early.
-  if (wait < 50) wait += 1000;
-  s.timer = setTimeout(tick, wait);
+  s.timer = setTimeout(tick, delayToNextSample(s.lastSecond, Date.now()));
   s.timer.unref();
 }
 

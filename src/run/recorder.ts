@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
@@ -75,6 +76,8 @@ export interface LuneoSection {
   peakUsers: number;
   /** most users alive at once, all workers together (older files: on one worker) */
   peakUsersSampled: number;
+  /** workers that ran users (each reports once): local threads, Fargate tasks or Lambda functions; absent in older files */
+  workers?: number;
   /** where the thresholds came from when ensure's own results were not at hand */
   checksFrom?: string;
   peakRendersInFlight?: number;
@@ -169,6 +172,8 @@ export function summarizeMetrics(
     peakUsers: concurrency.reduce((m, p) => Math.max(m, p.users), 0),
     peakUsersSampled: concurrency.reduce((m, p) => Math.max(m, p.usersMax ?? 0), 0),
   };
+  const workers = input.aggregate.counters[METRICS.load.workers];
+  if (workers !== undefined) luneo.workers = workers;
   if (concurrency.some((p) => p.rendersInFlightMax !== undefined)) {
     luneo.peakRendersInFlight = concurrency.reduce((m, p) => Math.max(m, p.rendersInFlightMax ?? 0), 0);
   }
@@ -217,7 +222,7 @@ export function verdictText(r: ResultsFile): string {
   }
   const who = l.scenario === 'render' ? 'renderers' : 'visitors';
   lines.push(
-    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (all workers), ${l.peakUsers} on average over the busiest 10 s` +
+    `  concurrency reached: ${l.peakUsersSampled} ${who} at once (all ${l.workers !== undefined ? `${l.workers} ` : ''}workers), ${l.peakUsers} on average over the busiest 10 s` +
       `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,
   );
   for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
