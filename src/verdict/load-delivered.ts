@@ -59,6 +59,13 @@ export interface LoadDelivery {
   tookSeconds?: number;
   plannedUsers?: number;
   createdUsers: number;
+  /**
+   * The load not delivered was users waiting at a rate-limit gate: a hold
+   * short mostly by users held there, or a run that overran while they
+   * waited. The limiter is then the root cause, not the generator or the
+   * network.
+   */
+  shortfallAtGate?: boolean;
   /** requests that got no answer, and those of them that timed out */
   transportErrors: number;
   timedOut: number;
@@ -97,6 +104,8 @@ export function loadDelivery(aggregate: PeriodReport, intermediate: readonly Per
   if (short.length > 0) {
     const worst = short.reduce((a, b) => (b.share < a.share ? b : a));
     const gated = short.some((h) => h.held > 0.05 * h.planned);
+    const missing = short.reduce((n, h) => n + h.planned - (h.present - h.held), 0);
+    if (short.reduce((n, h) => n + h.held, 0) >= 0.5 * missing) out.shortfallAtGate = true;
     problems.push(
       `load not delivered: ${Math.round(100 * worst.share)} % of the planned concurrency was active during the hold ` +
         `${describeStretch(intermediate, short.map((h) => h.at), 0).replace(/, with .*$/, '')} (${fmt((worst.present - worst.held) / 10)} of ${fmt(worst.planned / 10)} users on average over 10 s; tolerance ${Math.round(100 * limits.minHoldShare)} %)` +
@@ -104,6 +113,8 @@ export function loadDelivery(aggregate: PeriodReport, intermediate: readonly Per
     );
   }
   if (profile !== undefined && took !== undefined && took - profile > Math.max(limits.overrunSeconds, limits.overrunShare * profile)) {
+    // Held at the gate for at least half the overrun, one user's worth on average: the limiter kept them past their schedule.
+    if ((out.gateHeldUserSeconds ?? 0) >= 0.5 * (took - profile)) out.shortfallAtGate = true;
     problems.push(`load not delivered: the run took ${Math.round(took)} s where its profile takes ${Math.round(profile)} s (users stayed in requests or at a rate-limit gate past their schedule)`);
   }
   const planned = out.plannedUsers;
@@ -111,6 +122,7 @@ export function loadDelivery(aggregate: PeriodReport, intermediate: readonly Per
     problems.push(`load not delivered: created ${out.createdUsers} of ${planned} planned users (${((100 * out.createdUsers) / planned).toFixed(1)} %)`);
   }
   out.delivered = problems.length === 0;
+  if (!out.delivered) out.shortfallAtGate = out.shortfallAtGate === true;
   return out;
 }
 

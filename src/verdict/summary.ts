@@ -168,14 +168,20 @@ function judge(checks: readonly Check[], v: Validity): Verdict {
     causes.push('generator_overloaded');
     reasons.push(`generator overloaded, results invalid: ${v.generator.problems.join('; ')}`);
   }
+  // A shortfall made of users held at the rate-limit gate is the limiter's doing: the headline names the root cause.
+  const limiterFirst = !v.delivery.delivered && v.delivery.shortfallAtGate === true;
+  const rateLimited = () => {
+    if (!v.rateLimiting.limited && !limiterFirst) return;
+    causes.push('rate_limited');
+    for (const p of v.rateLimiting.problems) reasons.push(`${p}, results invalid`);
+    if (!v.rateLimiting.limited) reasons.push(`rate limited: users waited at the rate-limit gate for ${Math.round(v.delivery.gateHeldUserSeconds ?? 0)} user-seconds, most of the load not delivered during the hold, results invalid`);
+  };
+  if (limiterFirst) rateLimited();
   if (!v.delivery.delivered) {
     causes.push('load_not_delivered');
     for (const p of v.delivery.problems) reasons.push(`${p}, results invalid`);
   }
-  if (v.rateLimiting.limited) {
-    causes.push('rate_limited');
-    for (const p of v.rateLimiting.problems) reasons.push(`${p}, results invalid`);
-  }
+  if (!limiterFirst) rateLimited();
   for (const c of failed) reasons.push(`threshold failed: ${c.expression}`);
   if (causes.length > 0) return { kind: 'invalid', passed: false, causes, reasons, exitCode: EXIT.invalid };
   if (failed.length > 0) return { kind: 'slo_failed', passed: false, causes, reasons, exitCode: EXIT.slo_failed };

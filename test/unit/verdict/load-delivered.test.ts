@@ -30,6 +30,27 @@ const agg = (counters: Record<string, number> = {}, profile = 60, took = 60.8): 
 });
 
 describe('loadDelivery', () => {
+  it('a shortfall made of users held at the rate-limit gate is the limiter\'s; one of users who are gone is not', () => {
+    const gated = loadDelivery(agg(), hold(100, () => 100, (i) => (i >= 2 ? 40 : 0)));
+    assert.equal(gated.delivered, false);
+    assert.equal(gated.shortfallAtGate, true);
+    const gone = loadDelivery(agg(), hold(100, (i) => (i >= 2 ? 60 : 100)));
+    assert.equal(gone.delivered, false);
+    assert.equal(gone.shortfallAtGate, false);
+    const both = loadDelivery(agg(), hold(100, (i) => (i >= 2 ? 70 : 100), (i) => (i >= 2 ? 10 : 0)));
+    assert.equal(both.shortfallAtGate, false, '10 held of 40 missing: mostly gone, not held');
+  });
+
+  it('a run that overran while its users waited out a long Retry-After at the gate: the limiter\'s too', () => {
+    // A 7-s profile whose 6 users waited 52 s at the gate: 48 s late, 300 user-seconds held.
+    const waited = loadDelivery(agg({ [L.gateHeldUserSeconds]: 300 }, 7, 55), []);
+    assert.equal(waited.delivered, false);
+    assert.equal(waited.shortfallAtGate, true);
+    const stuck = loadDelivery(agg({ [L.gateHeldUserSeconds]: 2 }, 7, 55), []);
+    assert.equal(stuck.delivered, false);
+    assert.equal(stuck.shortfallAtGate, false, 'users stuck in requests, not at the gate');
+  });
+
   it('a hold at the plan, within sampling noise, is delivered', () => {
     const d = loadDelivery(agg(), hold(1000, (i) => (i === 2 ? 985 : 1000)));
     assert.equal(d.delivered, true, d.problems.join('; '));

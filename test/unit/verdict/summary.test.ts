@@ -175,6 +175,21 @@ describe('verdict', () => {
     }
   });
 
+  it('a shortfall made of users held at the rate-limit gate headlines the limiter, the root cause, whatever the 429 share', () => {
+    const gated: Validity = { ...limited, delivery: { ...undelivered.delivery, shortfallAtGate: true, gateHeldUserSeconds: 400 } };
+    const v = verdict([pass('a < 1')], gated);
+    assert.deepEqual(v.causes, ['rate_limited', 'load_not_delivered']);
+    assert.equal(verdictHeadline(v), 'INVALID (rate limited)');
+    // Below the 429-share limit the gate's holds still name the limiter, with the user-seconds they took.
+    const quiet = verdict([pass('a < 1')], { ...gated, rateLimiting: notLimited });
+    assert.deepEqual(quiet.causes, ['rate_limited', 'load_not_delivered']);
+    assert.match(quiet.reasons[0] ?? '', /^rate limited: users waited at the rate-limit gate for 400 user-seconds/);
+    // A shortfall of users who are gone (transport errors) stays the headline; the 429s follow it.
+    const gone = verdict([pass('a < 1')], { ...limited, delivery: { ...undelivered.delivery, shortfallAtGate: false } });
+    assert.deepEqual(gone.causes, ['load_not_delivered', 'rate_limited']);
+    assert.equal(verdictHeadline(gone), 'INVALID (load not delivered)');
+  });
+
   it('exit codes are distinct and documented', () => {
     assert.deepEqual(EXIT, { pass: 0, slo_failed: 1, config: 2, invalid: 3, aborted: 4 });
   });
