@@ -202,7 +202,8 @@ async function walkEmbed(w: Walk, i: PreflightInput): Promise<void> {
     // A refused nonce is the flow's to count (origin mismatch, replay), not a broken deployment.
     if (a.status === 400) return { ok: false, transient: false, soft: true, why: `${errorMessageOf(a.body)} (validation refused: ${classifyValidationFailure(a.body)})` };
     if (a.status < 200 || a.status >= 300) return { ok: false, transient: false };
-    if (!isValidationAccepted(a.body)) return { ok: false, transient: false, soft: true, why: 'answered without valid: true' };
+    // A success the package cannot read is no success: the load would count every validation as failed.
+    if (!isValidationAccepted(a.body)) return { ok: false, transient: false, why: 'answered without valid: true' };
     return { ok: true };
   });
 }

@@ -122,6 +122,46 @@ describe('preflight walks the flow once', () => {
     assert.ok(r.observations.every((o) => o.limit?.limit === 100));
   });
 
+  // Every step, every refusal the platform gives a broken deployment: one line naming the step, the load never starts.
+  const STEPS = [
+    { step: 'health', flow: 'embed', match: (u: string) => u.endsWith('/api/v1/health'), line: 'GET https://api.test/api/v1/health' },
+    { step: 'embed token', flow: 'embed', match: (u: string) => u.includes('/api/v1/embed/token'), line: 'GET https://api.test/api/v1/embed/token?shop=test-shop-1.myshopify.com' },
+    { step: 'widget document', flow: 'embed', match: (u: string) => u.startsWith(WIDGET), line: 'GET https://widget.test/?token=[redacted]&nonce=[redacted]&shop=test-shop-1.myshopify.com' },
+    { step: 'validation', flow: 'embed', match: (u: string) => u.endsWith('/api/v1/embed/validate'), line: 'POST https://api.test/api/v1/embed/validate' },
+    { step: 'enqueue', flow: 'render', match: (u: string) => u.endsWith('/api/v1/render/2d'), line: 'POST https://api.test/api/v1/render/2d' },
+    { step: 'status', flow: 'render', match: (u: string) => u.endsWith('/api/v1/render/r-1'), line: 'GET https://api.test/api/v1/render/r-1' },
+  ] as const;
+  for (const { step, flow, match, line } of STEPS) {
+    for (const status of [401, 403, 404, 405]) {
+      it(`${step} answering ${status}: one failure line naming the step`, async () => {
+        const s = v1((c) => (match(c.url) ? { status, body: `{"success":false,"message":"refused with ${status}"}` } : undefined));
+        const r = await preflight(input(s.fetch, flow));
+        assert.deepEqual(r.failures, [`${line} → ${status} refused with ${status}`]);
+        assert.deepEqual(r.warnings, []);
+        assert.equal(s.calls.filter((c) => match(c.url)).length, 1, 'a refusal is final: asked once');
+      });
+    }
+  }
+
+  // A 2xx the package cannot read: each stops the run, named, as a refusal would.
+  const UNREADABLE = [
+    { what: 'health that is not JSON', flow: 'embed', match: (u: string) => u.endsWith('/api/v1/health'), reply: { status: 200, body: '<html>login</html>', type: 'text/html' }, why: /GET https:\/\/api\.test\/api\/v1\/health → 200 did not answer JSON \(text\/html\)/ },
+    { what: 'a token without token or nonce', flow: 'embed', match: (u: string) => u.includes('/embed/token'), reply: ok({ shop: 's' }), why: /embed\/token\?shop=.* → 200 answered without token\/nonce$/ },
+    { what: 'a widget document that is not HTML', flow: 'embed', match: (u: string) => u.startsWith(WIDGET), reply: { status: 200, body: '{"a":1}', type: 'application/json' }, why: /GET https:\/\/widget\.test\/\?token=\[redacted\].* → 200 answered application\/json, not the widget's HTML document/ },
+    { what: 'a validation without valid: true', flow: 'embed', match: (u: string) => u.endsWith('/validate'), reply: ok({ shopDomain: 's' }), why: /POST https:\/\/api\.test\/api\/v1\/embed\/validate → 200 answered without valid: true$/ },
+    { what: 'an enqueue without a job id', flow: 'render', match: (u: string) => u.endsWith('/render/2d'), reply: { ...ok({ queued: true }), status: 202 }, why: /POST https:\/\/api\.test\/api\/v1\/render\/2d → 202 answered no job id$/ },
+    { what: 'an unreadable status', flow: 'render', match: (u: string) => u.endsWith('/r-1'), reply: ok(null), why: /GET https:\/\/api\.test\/api\/v1\/render\/r-1 → 200 answered no job status/ },
+  ] as const;
+  for (const { what, flow, match, reply, why } of UNREADABLE) {
+    it(`${what}: a failure, not a warning`, async () => {
+      const s = v1((c) => (match(c.url) ? reply : undefined));
+      const r = await preflight(input(s.fetch, flow));
+      assert.equal(r.failures.length, 1, JSON.stringify(r));
+      assert.match(r.failures[0]!, why);
+      assert.deepEqual(r.warnings, []);
+    });
+  }
+
   it('displayUrl never shows the widget URL’s token or nonce', () => {
     assert.equal(displayUrl('https://w.test/?token=eyJa.b.c&nonce=abc&shop=s'), 'https://w.test/?token=[redacted]&nonce=[redacted]&shop=s');
   });
