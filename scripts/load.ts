@@ -457,7 +457,7 @@ async function main(): Promise<number> {
 }
 
 /** The verdict of a Fargate or Lambda run, from Artillery's combined aggregate: the same as a local run's. */
-async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number): Promise<number> {
+export async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number): Promise<number> {
   if (!existsSync(aggregateFile)) {
     console.error(`load: Artillery wrote no aggregate (${path.relative(ROOT, aggregateFile)}; it exited ${artilleryCode}): no verdict`);
     return artilleryCode === 0 ? EXIT.slo_failed : artilleryCode;
