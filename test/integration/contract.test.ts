@@ -66,7 +66,7 @@ describe('contract check', { concurrency: 2 }, () => {
   test('a response the package cannot parse fails the run: exit 1', async () => {
     await withSandbox({ faults: { nonJson: { 'embed.token': 1 } } }, async (sb) => {
       const r = await loadRun({ scenario: 'contract', sandbox: sb, stages: null });
-      assert.notEqual(r.code, 0, tail(r));
+      assert.equal(r.code, 1, tail(r));
       assert.match(r.output, /contract: embed token response not understood \(non_json\)/);
     });
   });

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { environmentsWith, freshResultsDir, loadRun, tail, TEST_WORKERS, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
+import { environmentsWith, freshResultsDir, loadRun, tail, TEST_WORKERS, withSandbox, withSandboxProcess, WORKERS_LABEL } from '../support/load-run.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const QUICK_50MS = 'embed:\n  iframeDelayMs: [0, 0]\n  viewMs: [50, 50]';
@@ -42,9 +42,11 @@ function report(file: string, env: Record<string, string> = {}): { status: numbe
 // Both at once: the overload yields the CPU to the healthy peak (PRIORITY in load-run.ts).
 describe(`generator health${WORKERS_LABEL}`, { concurrency: 2 }, () => {
   test('a sustained overload during the peak is INVALID, exit 3, naming the peak; so says npm run report on the -o file', async () => {
-    await withSandbox({}, async (sb) => {
+    // Its target in a process of its own: the flood it answers must not slow the healthy run's target beside it.
+    await withSandboxProcess([], async (sb) => {
       const out = path.join(freshResultsDir(), 'artillery-output.json');
-      const r = await loadRun({ scenario: 'embed', sandbox: sb, stages: calmThenPeak(OVERLOAD_PEAK), env: { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS) }, extraArgs: ['-o', out], priority: 'hog', timeoutMs: OVERLOAD_TIMEOUT_MS });
+      const env = { ...OVERLOAD_ENGINE, LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_50MS), BASE_URL: sb.apiUrl, WIDGET_URL: sb.widgetUrl };
+      const r = await loadRun({ scenario: 'embed', stages: calmThenPeak(OVERLOAD_PEAK), env, extraArgs: ['-o', out], priority: 'hog', timeoutMs: OVERLOAD_TIMEOUT_MS });
       assert.equal(r.code, 3, tail(r));
       const l = r.results?.luneo;
       assert.equal(l?.verdict.kind, 'invalid');

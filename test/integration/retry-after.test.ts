@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { counter, environmentsWith, loadRun, tail, withSandbox, workersEnv } from '../support/load-run.ts';
+import { counter, environmentsWith, loadRun, tail, TINY, withSandbox, workersEnv } from '../support/load-run.ts';
+
+/** Each user has at most one request on its way: the 429s given to requests already in flight are bounded by the users. */
+const PEAK_USERS = Math.max(...TINY.map((s) => s.target));
 
 /** One 429 on the first enqueue of the load (the preflight's goes through), telling the generator's address to wait. */
 const oneLongRetryAfter = (retryAfterSec: number) => ({
-  clientIdentity: 'address' as const,
-  // A wait of 30 s or more: a second for the requests already let go when the 429 came (see IN_FLIGHT_GRACE_MS).
-  earlyRetryGraceMs: 1000,
   faults: { force429: { rate: 1, count: 1, skip: 1, retryAfterSec, routes: ['render.enqueue' as const] } },
 });
 
@@ -24,7 +24,6 @@ describe('Retry-After across all threads of the generator', { concurrency: 3 }, 
     test(`Retry-After 30 s, beyond local's maxRetryAfterMs (10 s), ${workers} worker(s): the request gives up, counted; nothing goes early`, async () => {
       await withSandbox(oneLongRetryAfter(30), async (sb) => {
         const r = await loadRun({ scenario: 'render', sandbox: sb, env: workersEnv(workers) });
-        assert.equal(r.timedOut, false);
         const stats = sb.stats();
         // Requests already on their way when the 429 was given (within the sandbox's grace window) get 429 too;
         // a request sent after it would show as an early retry.
@@ -34,7 +33,9 @@ describe('Retry-After across all threads of the generator', { concurrency: 3 }, 
         assert.ok(counter(r, METRICS.render.rateLimitGiveUps) >= 1, 'the 429 beyond the maximum was a give-up');
         assert.ok(counter(r, 'vusers.failed') >= 1, 'users that would have had to wait longer than allowed gave up too');
         assert.match(r.output, /rate-limited: Retry-After beyond maxRetryAfterMs, the request gave up/);
-        assert.notEqual(r.code, 0, 'a run that gave up on the limiter does not pass');
+        assert.ok(stats.rateLimited.inFlight <= PEAK_USERS, `at most one request per user was on its way (${stats.rateLimited.inFlight})`);
+        assert.equal(r.code, 3, `a run that gave up on the limiter is INVALID (rate limited), exit 3\n${tail(r)}`);
+        assert.equal(r.results?.luneo.verdict.causes?.[0], 'rate_limited', r.results?.luneo.verdict.reasons.join('; '));
       });
     });
   }
@@ -43,12 +44,15 @@ describe('Retry-After across all threads of the generator', { concurrency: 3 }, 
     const env = { ...workersEnv(3), LUNEO_ENVIRONMENTS_DIR: environmentsWith('render:\n  rateLimit: { maxRetryAfterMs: 60000 }') };
     await withSandbox(oneLongRetryAfter(52), async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env, timeoutMs: 150_000 });
-      assert.equal(r.timedOut, false, tail(r));
       const stats = sb.stats();
       assert.equal(stats.faults.forced429, 1, 'the one forced 429');
       assert.equal(stats.earlyRetries.total, 0, `requests before Retry-After had passed: ${JSON.stringify(stats.earlyRetries.examples.slice(0, 5))}`);
       assert.equal(stats.rateLimited.total, 1 + stats.rateLimited.inFlight, 'no burst of 429s after the wait: every other 429 went to a request already on its way');
+      assert.ok(stats.rateLimited.inFlight <= PEAK_USERS, `at most one request per user was on its way (${stats.rateLimited.inFlight})`);
       assert.equal(counter(r, METRICS.render.rateLimitGiveUps), 0, 'within the maximum, nobody gave up');
+      // 52 s of a 25-s profile at the gate: the limiter held the load, and the verdict names it.
+      assert.equal(r.code, 3, tail(r));
+      assert.equal(r.results?.luneo.verdict.causes?.[0], 'rate_limited', r.results?.luneo.verdict.reasons.join('; '));
       assert.ok(counter(r, METRICS.render.jobsSucceeded) >= 1, 'the load went on after the wait');
       assert.ok((stats.requests.byRoute.metrics?.['200'] ?? 0) >= 1, 'the sampler ran');
       // 6 users split over 3 workers: no worker ever held more than its share (one worker would hold all 6).

@@ -11,9 +11,10 @@ describe('fault injection', () => {
     const slow = await call(tokenUrl());
     assert.equal(slow.status, 200);
     assert.ok(slow.ms >= 280, `${slow.ms} ms`);
-    const fast = await call(`${s.sb.apiUrl}/health`);
-    assert.ok(fast.ms < 280);
-    assert.equal(s.sb.stats().faults.latencyInjected, 1);
+    const other = await call(`${s.sb.apiUrl}/health`);
+    assert.equal(other.status, 200);
+    // The sandbox's own count, not a stopwatch: the health request was not delayed.
+    assert.equal(s.sb.stats().faults.latencyInjected, 1, 'only the token request was delayed');
   });
 
   test('GET / PATCH / PUT /__admin/faults', async () => {

@@ -2,6 +2,7 @@
  * Integration-test harness: a sandbox on free loopback ports, Artillery
  * runs against it at a tiny bounded profile, and the run's results file.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,12 +65,17 @@ export type Priority = keyof typeof PRIORITY;
  * knows is late by more: a thread that ignored the gate, or a wait cut
  * short, sends during the whole wait. Three times what was seen, and well
  * inside the 1-s Retry-After most tests give, so that those still catch a
- * request that did not wait; the tests with waits of 30 s and more allow 1 s.
+ * request that did not wait; the same for every wait, however long.
  */
 export const IN_FLIGHT_GRACE_MS = 300;
 
+/**
+ * A sandbox for a load run: clients identified by address, as the
+ * platform's limiters count them (a 429 to one visitor holds the whole
+ * generator), and the in-flight grace above.
+ */
 export async function withSandbox<T>(options: SandboxOptionsInput, fn: (sb: Sandbox) => Promise<T>): Promise<T> {
-  const sb = await startSandbox({ render: { timeFactor: 0.02 }, earlyRetryGraceMs: IN_FLIGHT_GRACE_MS, ...options });
+  const sb = await startSandbox({ render: { timeFactor: 0.02 }, earlyRetryGraceMs: IN_FLIGHT_GRACE_MS, clientIdentity: 'address', ...options });
   try {
     return await fn(sb);
   } finally {
@@ -124,7 +130,27 @@ export function loadRun(o: LoadRunOptions): Promise<ArtilleryRunResult> {
   if (o.extraArgs) run.extraArgs = o.extraArgs;
   run.profileName = 'test-tiny';
   run.niceness = PRIORITY[o.priority ?? 'shared'];
-  return runArtillery(run);
+  const expected = Number(env.LUNEO_TEST_CPUS) - 1;
+  return runArtillery(run).then((r) => {
+    // Every load run of the suite ends by itself: one killed at its time limit proves nothing of what it checks.
+    if (r.timedOut) throw new Error(`the run did not end by itself within ${(run.timeoutMs ?? 0) / 1000} s:\n${tail(r)}`);
+    assertWorkers(r, expected);
+    return r;
+  });
+}
+
+/**
+ * The run proves how many workers ran: each worker that had users counts
+ * itself once (luneo_workers, summed over workers by Artillery). A run
+ * that created at least as many users as workers were asked for must show
+ * exactly that many; a preload that did not take (a lost NODE_OPTIONS) runs
+ * one worker on a 2-core machine and fails here.
+ */
+export function assertWorkers(r: ArtilleryRunResult, expected: number): void {
+  const created = counter(r, 'vusers.created');
+  if (!r.results || !Number.isInteger(expected) || expected < 1 || created < expected) return;
+  const ran = r.results.luneo.workers;
+  if (ran !== expected) throw new Error(`expected ${expected} local Artillery worker(s), the run's results show ${ran ?? 'none'} (${created} users created): is the os.cpus() preload (test/support/cpus.mjs) still in NODE_OPTIONS?`);
 }
 
 /**
@@ -154,4 +180,45 @@ export function failedChecks(r: ArtilleryRunResult): string[] {
 /** For assertion messages: the end of Artillery's output. */
 export function tail(r: ArtilleryRunResult, lines = 40): string {
   return r.output.split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * A sandbox in a process of its own (`sandbox/cli.ts` on free ports), for a
+ * run whose flood of requests must not share an event loop with the
+ * sandboxes of the runs beside it: the deliberate overload's target would
+ * otherwise slow the healthy run's target in the same test process.
+ */
+export async function withSandboxProcess<T>(args: readonly string[], fn: (urls: { apiUrl: string; widgetUrl: string }) => Promise<T>): Promise<T> {
+  const cli = path.join(import.meta.dirname, '..', '..', 'sandbox', 'cli.ts');
+  const child = spawn(process.execPath, [cli, '--port', '0', '--widget-port', '0', '--time-factor', '0.02', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  try {
+    const urls = await new Promise<{ apiUrl: string; widgetUrl: string }>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the sandbox process did not start within 30 s:\n${out}`)), 30_000);
+      const onData = (b: Buffer) => {
+        out += b.toString();
+        const api = /^\s*API\s+(http:\/\/\S+)/m.exec(out)?.[1];
+        const widget = /^\s*Widget\s+(http:\/\/\S+)/m.exec(out)?.[1];
+        if (api && widget) {
+          clearTimeout(timer);
+          child.stdout.off('data', onData);
+          child.stdout.resume();
+          resolve({ apiUrl: api, widgetUrl: widget });
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the sandbox process exited ${code} before it started:\n${out}`));
+      });
+    });
+    return await fn(urls);
+  } finally {
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  }
 }

@@ -204,38 +204,41 @@ describe('the process-wide gate across worker threads', () => {
     const { processGate } = await import('../../../src/api/process-gate.ts');
     const gate = processGate();
     const host = `threads-${process.pid}.test`;
-    const closedUntil = Date.now() + 600;
-    gate.close(host, 600);
+    // Each worker waits for 'go', sent only once all have joined and the gate is closed: however slowly the threads
+    // start, every one of them meets the closed gate (a gate closed before they start may be open again by then).
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
-      // As in Artillery's workers, the port to the main thread keeps this thread alive.
-      parentPort.on('message', () => {});
-      import(workerData.module).then(async ({ processGate }) => {
+      import(workerData.module).then(({ processGate }) => {
         const gate = processGate();
+        parentPort.on('message', async () => {
+          const t = await gate.pass(workerData.host);
+          parentPort.postMessage({ at: Date.now(), probe: t.probe });
+          if (t.probe) setTimeout(() => gate.settle(t, 200), 200);
+        });
         parentPort.postMessage({ joined: true });
-        const t = await gate.pass(workerData.host);
-        parentPort.postMessage({ at: Date.now(), probe: t.probe });
-        if (t.probe) setTimeout(() => gate.settle(t, 200), 200);
       });`;
     const module = new URL('../../../src/api/process-gate.ts', import.meta.url).href;
-    const workers: Worker[] = [];
-    const results = await Promise.all(
-      Array.from({ length: 3 }, () =>
-        new Promise<{ at: number; probe: boolean }>((resolve, reject) => {
-          const w = new Worker(code, { eval: true, workerData: { module, host } });
-          workers.push(w);
-          w.on('message', (m: { joined?: boolean; at?: number; probe?: boolean }) => {
-            if (m.at !== undefined) resolve({ at: m.at, probe: m.probe === true });
-          });
-          w.on('error', reject);
-        }),
-      ),
-    );
-    await Promise.all(workers.map((w) => w.terminate()));
-    assert.equal(results.filter((r) => r.probe).length, 1, 'exactly one probe across the threads');
-    for (const r of results) assert.ok(r.at >= closedUntil, `a worker went ${closedUntil - r.at} ms before Retry-After had passed`);
-    const probeAt = results.find((r) => r.probe)!.at;
-    for (const r of results.filter((x) => !x.probe)) assert.ok(r.at >= probeAt, 'the others followed the probe');
+    const workers = Array.from({ length: 3 }, () => new Worker(code, { eval: true, workerData: { module, host } }));
+    try {
+      const joined = workers.map((w) => new Promise<void>((resolve, reject) => {
+        w.on('message', (m: { joined?: boolean }) => m.joined && resolve());
+        w.on('error', reject);
+      }));
+      await Promise.all(joined);
+      const results = workers.map((w) => new Promise<{ at: number; probe: boolean }>((resolve) => {
+        w.on('message', (m: { at?: number; probe?: boolean }) => m.at !== undefined && resolve({ at: m.at, probe: m.probe === true }));
+      }));
+      const closedUntil = Date.now() + 1000;
+      gate.close(host, 1000);
+      for (const w of workers) w.postMessage('go');
+      const seen = await Promise.all(results);
+      assert.equal(seen.filter((r) => r.probe).length, 1, 'exactly one probe across the threads');
+      for (const r of seen) assert.ok(r.at >= closedUntil, `a worker went ${closedUntil - r.at} ms before Retry-After had passed`);
+      const probeAt = seen.find((r) => r.probe)!.at;
+      for (const r of seen.filter((x) => !x.probe)) assert.ok(r.at >= probeAt, 'the others followed the probe');
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
   });
 });
 
