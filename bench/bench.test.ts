@@ -3,7 +3,7 @@
  *   ./node_modules/.bin/node --test bench/bench.test.ts (part of npm test)
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { plan } from './lib/capacity.ts';
 import { marginalCost, periodMostlyIn, phaseStretch } from './lib/figures.ts';
 import { FULL, QUICK } from './lib/plan.ts';
@@ -11,6 +11,7 @@ import { parseBashTimes } from './lib/proc.ts';
 import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
 import type { ResultsFile } from '../src/run/recorder.ts';
+import { evaluate, history, STEP_AT } from './lib/change-point-eval.ts';
 
 test('marginal cost cancels the fixed start-up cost', () => {
   // 5 s to start, 0.5 ms per request
@@ -87,4 +88,24 @@ test("the share run holds one worker's share of the prod embed profile on a 4-vC
   assert.equal(FULL.share.users, Math.ceil(peakConcurrency(PROFILES.embed.prod.stages) / 3));
   // Below the 40 arrivals a second at which Artillery's arrival timer spins and would cost the worker its own CPU.
   assert.ok(FULL.share.arrivalsPerSecond < 40 && QUICK.share.arrivalsPerSecond < 40);
+});
+
+describe('the regression gate evaluation', () => {
+  it('seeded histories are the same on every run, with the planted step where it is said to be', () => {
+    const s = { name: 'step', noise: 0.05, step: 0.2, drift: false, outliers: false };
+    assert.deepEqual(history(s, 7), history(s, 7));
+    const h = history(s, 7);
+    const before = h.slice(0, STEP_AT).reduce((a, b) => a + b, 0) / STEP_AT;
+    const after = h.slice(STEP_AT).reduce((a, b) => a + b, 0) / (h.length - STEP_AT);
+    assert.ok(after / before > 1.15 && after / before < 1.25, String(after / before));
+  });
+
+  it('counts a step found by the gate with its runs to find, and the fixed rule\'s alarms on a flat noisy history as false', () => {
+    const big = evaluate({ name: 'step +20 %', noise: 0.05, step: 0.2, drift: false, outliers: false }, 10, 'gate');
+    assert.equal(big.found, 10);
+    assert.ok(big.runsToFind.every((r) => r >= 1 && r <= 3), big.runsToFind.join(','));
+    const noisy = evaluate({ name: 'flat', noise: 0.1, step: 0, drift: false, outliers: true }, 10, 'fixed +20 %');
+    assert.equal(noisy.found, 0);
+    assert.ok(noisy.falseAlarmsPer100 > 5, `the fixed rule on 10 % noise with outliers: ${noisy.falseAlarmsPer100}`);
+  });
 });

@@ -35,6 +35,7 @@ import {
   type ShareFigures,
 } from './lib/measurements.ts';
 import { FULL, loadSeconds, MEASUREMENTS, type MeasurementName, QUICK, RUNS } from './lib/plan.ts';
+import { evaluateGate } from './lib/change-point-eval.ts';
 import { startSandboxProcess } from './lib/sandbox.ts';
 import { renderMarkdown, renderText, type BenchReport, type ProdEstimate } from './lib/report.ts';
 
@@ -189,13 +190,6 @@ async function main(): Promise<number> {
   }, (expected * 1.5 + 60) * 1000);
   watchdog.unref();
 
-  const sandbox = await startSandboxProcess(ROOT, expected * 2 + 180, { ...process.env, NODE_OPTIONS: '' });
-  log(`  sandbox: own process ${sandbox.pid}, API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl}`);
-  const ctx: BenchContext = { root: ROOT, plan, sandbox, runsDir, tempDirs: [], log };
-  // Also on Ctrl-C or a crash: the copies of environments/ and the bundled processor go.
-  process.on('exit', () => {
-    for (const d of ctx.tempDirs) rmSync(d, { recursive: true, force: true });
-  });
   const errors: string[] = [];
   const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -212,18 +206,28 @@ async function main(): Promise<number> {
   let memory: MemoryFigures | undefined;
   let sandboxFig: SandboxFigures | undefined;
   let share: ShareFigures | undefined;
+  // No load: seeded synthetic histories, judged night by night (about 2 s).
+  const gate = only.has('gate') ? await attempt('gate', async () => evaluateGate()) : undefined;
+  const loads = [...only].filter((m) => m !== 'gate');
+  const sandbox = loads.length > 0 ? await startSandboxProcess(ROOT, expected * 2 + 180, { ...process.env, NODE_OPTIONS: '' }) : undefined;
+  if (sandbox) log(`  sandbox: own process ${sandbox.pid}, API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl}`);
+  const ctx: BenchContext | undefined = sandbox ? { root: ROOT, plan, sandbox, runsDir, tempDirs: [], log } : undefined;
+  // Also on Ctrl-C or a crash: the copies of environments/ and the bundled processor go.
+  process.on('exit', () => {
+    for (const d of ctx?.tempDirs ?? []) rmSync(d, { recursive: true, force: true });
+  });
   try {
-    if (only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
-    if (only.has('max')) max = await attempt('max', () => measureMax(ctx));
-    if (only.has('sandbox')) {
+    if (ctx && only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
+    if (ctx && only.has('max')) max = await attempt('max', () => measureMax(ctx));
+    if (ctx && only.has('sandbox')) {
       // The higher of the package's two max figures: the ratio must not flatter the sandbox.
       const pkgMax = Math.max(max?.package.requestsPerSecond ?? 0, max?.package.bestPeriodRate ?? 0);
       sandboxFig = await attempt('sandbox', () => measureSandbox(ctx, pkgMax > 0 ? pkgMax / workers : undefined));
     }
-    if (only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
-    if (only.has('share')) share = await attempt('share', () => measureShare(ctx));
+    if (ctx && only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
+    if (ctx && only.has('share')) share = await attempt('share', () => measureShare(ctx));
   } finally {
-    await sandbox.stop();
+    await sandbox?.stop();
     await stopAll();
   }
 
@@ -264,6 +268,7 @@ async function main(): Promise<number> {
   if (capacity) report.capacity = capacity;
   if (capacityBasis) report.capacityBasis = capacityBasis;
   if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
+  if (gate) report.gate = gate;
   report.durationSeconds = (Date.now() - started) / 1000;
 
   writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);

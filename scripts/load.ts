@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CREDENTIAL_VARIABLES, redact, secretsFromEnv } from '../src/api/credentials.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
+import { judgeRun } from '../src/history/judge-run.ts';
 import { resultsDir, resultsFile, writeResults } from '../src/run/recorder.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
 import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages, type Stage } from '../src/load/model.ts';
@@ -465,7 +466,7 @@ export async function finishDistributed(plan: LoadPlan, aggregateFile: string, a
   try {
     const loaded = readResultsFile(aggregateFile);
     loaded.results.luneo.scenario = plan.scenario;
-    const code = await writeResults(loaded.results, resultsFile(plan.scenario));
+    const code = await writeResults(judgeRun(loaded.results, resultsDir(process.env)), resultsFile(plan.scenario));
     if (code !== artilleryCode) console.log(`load: Artillery (ensure in the orchestrator) exited ${artilleryCode}; the verdict's exit code is ${code}`);
     return code;
   } catch (err) {

@@ -62,8 +62,9 @@ export const QUICK: BenchPlan = {
   share: { users: 600, arrivalsPerSecond: 37, holdSeconds: 15 },
 };
 
-export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share';
-export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share'];
+export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share' | 'gate';
+/** gate: the regression gate's evaluation on synthetic histories (bench/lib/change-point-eval.ts), no load */
+export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share', 'gate'];
 
 /** Seconds of load (not counting Artillery's start-up of about 10–15 s per run). */
 export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
@@ -75,8 +76,9 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
     memory: Math.ceil(m.high / m.arrivalsPerSecond) + 2 * m.holdSeconds + 1,
     sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
     share: Math.ceil(p.share.users / p.share.arrivalsPerSecond) + p.share.holdSeconds + 1,
+    gate: 5,
   };
 }
 
 /** Artillery runs per measurement, each with its start-up cost. */
-export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1 };
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0 };

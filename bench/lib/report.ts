@@ -5,6 +5,7 @@
 import type { CapacityRow, FargateTask, Limits } from './capacity.ts';
 import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, ShareFigures } from './measurements.ts';
 import type { BenchPlan } from './plan.ts';
+import { evaluationHead, evaluationRows, evaluationSummary, type GateEvaluation } from './change-point-eval.ts';
 
 export interface BenchReport {
   generatedAt: string;
@@ -19,6 +20,8 @@ export interface BenchReport {
   max?: MaxFigures;
   memory?: MemoryFigures;
   sandbox?: SandboxFigures;
+  /** the regression gate's evaluation on synthetic histories */
+  gate?: GateEvaluation;
   share?: ShareFigures;
   capacity?: CapacityRow[];
   /** which worker cost the capacity rows rest on */
@@ -234,6 +237,7 @@ export function renderText(r: BenchReport): string {
     lines.push('', `Capacity planning (each worker below ${r.limits.maxWorkerCpuShare * 100} % of its core; ${r.capacityBasis ?? ''}):`);
     lines.push(...table(CAP_HEAD, capacityRows(r)));
   }
+  if (r.gate) lines.push('', evaluationSummary(r.gate), ...table(evaluationHead(), evaluationRows(r.gate)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs${others > 0.2 ? ': the machine was shared, figures are noisier than on a quiet machine' : ''}.`);
   const p = problems(r);
@@ -258,6 +262,7 @@ export function renderMarkdown(r: BenchReport): string {
     if (r.capacityBasis) lines.push('', `CPU: ${r.capacityBasis}.`);
     lines.push('', ...(r.capacity ?? []).map((c) => `- ${c.profile}: ${c.basis}.`));
   }
+  if (r.gate) lines.push('', '## Regression gate', '', evaluationSummary(r.gate), '', ...md(evaluationHead(), evaluationRows(r.gate)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs.`);
   const p = problems(r);

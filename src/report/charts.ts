@@ -14,7 +14,7 @@ import { fmtMs, runSpan } from './format.ts';
 import { errorKinds, who } from './summary.ts';
 
 /** How the page formats the values of a chart (axis ticks and legend). */
-export type Unit = 'ms' | 's' | 'per_s' | 'count' | 'users' | 'jobs';
+export type Unit = 'ms' | 's' | 'per_s' | 'count' | 'users' | 'jobs' | 'share';
 
 export interface ChartSeries {
   label: string;
@@ -26,6 +26,8 @@ export interface ChartSeries {
   reference?: boolean;
   /** drawn only once the reader turns it on in the legend */
   hidden?: boolean;
+  /** points only, drawn large, no line: marks (the history's change points) */
+  markers?: boolean;
 }
 
 export interface ChartSpec {
@@ -35,8 +37,9 @@ export interface ChartSpec {
   title: string;
   subtitle?: string;
   unit: Unit;
-  /** seconds since the run started */
+  /** seconds since the run started, or run numbers where `xAxis` is 'runs' (the history page) */
   x: number[];
+  xAxis?: 'seconds' | 'runs';
   /** only series with data; none means the page shows `note` instead of a chart */
   series: ChartSeries[];
   note?: string;

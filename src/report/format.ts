@@ -52,7 +52,7 @@ export function displayUrl(url: string): string {
   }
 }
 
-export type VerdictLabel = 'PASS' | 'FAIL' | `INVALID (${string})` | 'ABORTED' | 'NO VERDICT';
+export type VerdictLabel = 'PASS' | 'FAIL' | 'REGRESSED' | `INVALID (${string})` | 'ABORTED' | 'NO VERDICT';
 
 /** `noVerdict`: the file holds no thresholds to judge by (not one of the package's scenarios). */
 export function verdictLabel(r: ResultsFile, noVerdict: boolean): VerdictLabel {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { historyRows, historySentence } from '../history/judge-run.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import type { ChartSpec } from './charts.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
@@ -54,7 +55,7 @@ export interface HtmlInput {
 const e = escapeHtml;
 
 function verdictClass(v: VerdictLabel): string {
-  return v === 'PASS' ? 'pass' : v === 'FAIL' || v === 'ABORTED' ? 'fail' : v === 'NO VERDICT' ? 'none' : 'invalid';
+  return v === 'PASS' ? 'pass' : v === 'FAIL' || v === 'ABORTED' || v === 'REGRESSED' ? 'fail' : v === 'NO VERDICT' ? 'none' : 'invalid';
 }
 
 function header(i: HtmlInput): string {
@@ -101,6 +102,15 @@ function checksSection(i: HtmlInput): string {
 }
 
 /** The concurrency card's small print: what the big number does not say. */
+function historySection(i: HtmlInput): string {
+  const h = i.results.luneo.history;
+  if (!h) return '';
+  const rows = historyRows(h)
+    .map((r) => `<tr class="${r.change.startsWith('worse') ? 'check fail' : ''}"><td>${e(r.series)}${r.gated ? '' : ' <span class="note">(not gated)</span>'}</td><td class="num">${e(r.level)}</td><td class="num">${e(r.spread)}</td><td class="num">${r.runs}</td><td>${e(r.change || '–')}</td></tr>`)
+    .join('\n');
+  return `<section id="history"><h2>Against the run history</h2><p class="note">${e(historySentence(h))}</p><div class="scroll"><table><thead><tr><th>Series</th><th class="num">Level</th><th class="num">Spread</th><th class="num">Runs</th><th>Tonight</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 function concurrencyDetail(r: ResultsFile): string {
   const l = r.luneo;
   const parts = [`at once, all workers; ${fmtNumber(l.peakUsers)} mean over the busiest 10 s`];
@@ -272,6 +282,7 @@ export function renderHtmlBody(i: HtmlInput): { head: string; body: string; data
 <main>
 ${checksSection(i)}
 ${i.comparison ? comparisonHtml(i.comparison) : ''}
+${historySection(i)}
 ${generatorSection(i)}
 ${countersSection(i)}
 ${chartsSection(i)}

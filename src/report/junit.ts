@@ -4,6 +4,8 @@
  * value; a run that is not valid or was aborted adds a failing `verdict`
  * case, and a baseline comparison with a regression limit its own suite.
  */
+import { describeChange } from '../history/gate.ts';
+import { seriesSpec } from '../history/series.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import type { Comparison } from './baseline.ts';
 import { runSpan, type VerdictLabel } from './format.ts';
@@ -89,6 +91,29 @@ export function renderJunit(r: ResultsFile, verdict: VerdictLabel, comparison?: 
         return c;
       });
     suites.push(suite(`${scenario} load test: against the baseline`, cases, attrs));
+  }
+  const h = l.history;
+  if (h?.judged) {
+    // A case per gated series the history judged: a regression fails it, with the step, its interval and where it began.
+    const cases: Case[] = h.spreads
+      .filter((sp) => seriesSpec(sp.key)?.gated)
+      .map((sp) => {
+        const regression = h.regressions.find((r) => r.key === sp.key);
+        const better = h.improvements.find((r) => r.key === sp.key);
+        const c: Case = {
+          classname: `luneo.${scenario}.history`,
+          name: `${sp.label} against the run history`,
+          properties: [
+            ['level', String(sp.level)],
+            ['spread', `${sp.relative ? `${(100 * sp.spread).toFixed(1)} %` : String(sp.spread)}`],
+            ['runs', String(sp.runs)],
+          ],
+          out: regression ? describeChange(regression) : better ? `better: ${describeChange(better)}` : `no change against ${h.reference} earlier valid runs`,
+        };
+        if (regression) c.failure = { message: describeChange(regression), type: 'regression' };
+        return c;
+      });
+    suites.push(suite(`${scenario} load test: against the run history`, cases, attrs));
   }
   const all = suites.join('\n');
   const tests = (all.match(/<testcase /g) ?? []).length;

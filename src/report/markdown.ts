@@ -2,6 +2,7 @@
  * The Markdown summary: short enough for a GitHub job summary or a pull
  * request comment, with the full report's path for everything else.
  */
+import { historyRows, historySentence } from '../history/judge-run.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
 import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
@@ -10,7 +11,7 @@ import { type Comparison, comparisonMarkdown } from './baseline-view.ts';
 
 function icon(v: VerdictLabel): string {
   if (v === 'PASS') return '✅';
-  if (v === 'FAIL') return '❌';
+  if (v === 'FAIL' || v === 'REGRESSED') return '❌';
   if (v === 'ABORTED') return '🛑';
   if (v === 'NO VERDICT') return 'ℹ️';
   return '⚠️';
@@ -54,6 +55,11 @@ export function renderMarkdown(i: MarkdownInput): string {
   }
   out.push('');
   if (i.comparison) out.push(...comparisonMarkdown(i.comparison), '');
+  if (l.history) {
+    out.push(`**Against the run history.** ${m(historySentence(l.history))}`, '', '| Series | Level | Run-to-run spread | Runs | Tonight |', '|---|---:|---:|---:|---|');
+    for (const row of historyRows(l.history).filter((x) => x.gated)) out.push(`| ${m(row.series)} | ${m(row.level)} | ${m(row.spread)} | ${row.runs} | ${m(row.change) || '–'} |`);
+    out.push('');
+  }
 
   const t = topCounters(r);
   const failures = t.failures.length === 0 ? 'none' : t.failures.map(([k, v]) => `${markdownCode(k)} ${fmtNumber(v)}`).join(', ');

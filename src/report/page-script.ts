@@ -22,6 +22,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       case 'ms_as_s': return num(v / 1000, a >= 100000 ? 0 : 1) + ' s';
       case 's': return num(v, d) + ' s';
       case 'per_s': return num(v, d) + '/s';
+      case 'share': return num(v * 100, 2) + ' %';
       default: return num(v, d);
     }
   }
@@ -57,6 +58,9 @@ export const PAGE_SCRIPT = String.raw`(function () {
   data.charts.forEach(function (c, i) {
     if (!c.series.length) return;
     var unit = c.unit === 'ms' && largest(c) >= 10000 ? 'ms_as_s' : c.unit;
+    // The history page's charts run over runs, not seconds.
+    var runs = c.xAxis === 'runs';
+    var xValue = runs ? function (v) { return 'run ' + num(v, 0); } : function (v) { return 't+' + seconds(v); };
     var el = document.getElementById('chart-' + i);
     if (!el) return;
     var opts = {
@@ -65,24 +69,27 @@ export const PAGE_SCRIPT = String.raw`(function () {
       scales: { x: { time: false, range: xRange }, y: { range: zeroBased } },
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       legend: { live: true },
-      series: [{ label: 'time', value: function (u, v) { return v === null || v === undefined ? '–' : 't+' + seconds(v); } }].concat(
+      series: [{ label: runs ? 'run' : 'time', value: function (u, v) { return v === null || v === undefined ? '–' : xValue(v); } }].concat(
         c.series.map(function (s) {
           return {
             label: s.label,
             show: !s.hidden,
             stroke: s.color,
             // Reference lines (SLOs, the planned profile) are thin and carry no points: they are not measurements.
-            width: s.reference ? 1.5 : 2,
+            width: s.markers ? 0 : s.reference ? 1.5 : 2,
             dash: s.dash || undefined,
-            points: { show: !s.reference, size: 6, fill: s.color },
+            points: { show: !s.reference, size: s.markers ? 12 : 6, fill: s.color },
             spanGaps: false,
             value: function (u, v) { return format(unit, v); }
           };
         })
       ),
       axes: [
-        { label: 'time since start', labelSize: 20, stroke: '#444', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, incrs: X_INCRS,
-          values: function (u, splits) { return splits.map(seconds); } },
+        runs
+          ? { label: 'run', labelSize: 20, stroke: '#444', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' },
+              values: function (u, splits) { return splits.map(function (v) { return Number.isInteger(v) ? num(v, 0) : ''; }); } }
+          : { label: 'time since start', labelSize: 20, stroke: '#444', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, incrs: X_INCRS,
+              values: function (u, splits) { return splits.map(seconds); } },
         { size: axisSize, stroke: '#444', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' },
           values: function (u, splits) { return splits.map(function (v) { return format(unit, v); }); } }
       ]

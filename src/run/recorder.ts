@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { historyLines, type HistorySection, judgeRun } from '../history/judge-run.ts';
 import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
@@ -83,6 +84,8 @@ export interface LuneoSection {
   peakRendersInFlight?: number;
   /** the platform's own metrics sampled during the run, when the target exposes them */
   platformMetrics?: PlatformSample[];
+  /** the run judged against its history (src/history/), where it had one */
+  history?: HistorySection;
 }
 
 export interface ResultsFile {
@@ -225,6 +228,7 @@ export function verdictText(r: ResultsFile): string {
     `  concurrency reached: ${l.peakUsersSampled} ${who} at once (all ${l.workers !== undefined ? `${l.workers} ` : ''}workers), ${l.peakUsers} on average over the busiest 10 s` +
       `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,
   );
+  if (l.history) lines.push(...historyLines(l.history));
   for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
   return lines.join('\n');
 }
@@ -248,7 +252,7 @@ export function deliverySummary(d: LoadDelivery): string {
 
 /** Writes the results file (and report), prints the verdict; returns the exit code. */
 export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  return writeResults(summarize(rec), resultsFile(rec.scenario, env), env);
+  return writeResults(judgeRun(summarize(rec), resultsDir(env), env), resultsFile(rec.scenario, env), env);
 }
 
 /**

@@ -13,6 +13,8 @@ export const EXIT = {
   invalid: 3,
   /** the kill switch stopped the run (abort limits breached: see the verdict's reason); results and reports are still written */
   aborted: 4,
+  /** every threshold passed, but a figure changed for the worse against the run history, significantly (src/history/gate.ts) */
+  regressed: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -109,7 +109,7 @@ function round1(x: number): number {
  * failure: its numbers do not measure the target. New kinds (a run stopped
  * by its kill switch) go here, with their exit code in exit-codes.ts.
  */
-export type VerdictKind = 'pass' | 'slo_failed' | 'invalid' | 'aborted';
+export type VerdictKind = 'pass' | 'slo_failed' | 'invalid' | 'aborted' | 'regressed';
 
 /** Why a run is invalid. */
 export type InvalidCause = 'generator_overloaded' | 'load_not_delivered' | 'rate_limited';
@@ -189,10 +189,25 @@ function judge(checks: readonly Check[], v: Validity): Verdict {
   return { kind: 'pass', passed: true, causes, reasons, exitCode: EXIT.pass };
 }
 
-/** The verdict's headline: PASS, FAIL, or INVALID with its first cause. */
+/**
+ * The verdict with the history gate's finding: a valid run whose figures
+ * changed for the worse against its history. Only a pass becomes
+ * REGRESSED (exit 5); a run already failed, invalid or aborted keeps its
+ * outcome, and the regression joins its reasons. Without regressions the
+ * verdict is as it was.
+ */
+export function withHistoryRegressions(v: Verdict, regressions: readonly string[]): Verdict {
+  if (regressions.length === 0) return v;
+  const reasons = [...v.reasons, ...regressions.map((r) => `regression against the run history: ${r}`)];
+  if (v.kind !== 'pass') return { ...v, reasons };
+  return { ...v, kind: 'regressed', passed: false, reasons, exitCode: EXIT.regressed };
+}
+
+/** The verdict's headline: PASS, FAIL, REGRESSED, or INVALID with its first cause. */
 export function verdictHeadline(v: { kind: string; causes?: InvalidCause[] }): string {
   if (v.kind === 'pass') return 'PASS';
   if (v.kind === 'aborted') return 'ABORTED';
+  if (v.kind === 'regressed') return 'REGRESSED';
   // results files written before the verdict had causes
   if (v.kind === 'generator_overloaded') return 'INVALID (generator overloaded)';
   if (v.kind === 'slo_failed') return 'FAIL';
@@ -203,8 +218,8 @@ export function verdictHeadline(v: { kind: string; causes?: InvalidCause[] }): s
   return String(v.kind).toUpperCase();
 }
 
-/** Several verdicts as one exit code: invalid before a failed threshold before a pass. */
+/** Several verdicts as one exit code: aborted, invalid, a failed threshold, a regression, then a pass. */
 export function worstExitCode(codes: readonly number[]): number {
-  const rank = (c: number) => (c === EXIT.aborted ? 4 : c === EXIT.invalid ? 3 : c === EXIT.slo_failed ? 2 : c === EXIT.pass ? 0 : 1);
+  const rank = (c: number) => (c === EXIT.aborted ? 4 : c === EXIT.invalid ? 3 : c === EXIT.slo_failed ? 2 : c === EXIT.regressed ? 1.5 : c === EXIT.pass ? 0 : 1);
   return codes.reduce((worst, c) => (rank(c) > rank(worst) ? c : worst), EXIT.pass as number);
 }

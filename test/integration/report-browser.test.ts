@@ -12,10 +12,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { historyPage } from '../../src/history/page.ts';
 import { buildCharts, drawnCharts, writeReports } from '../../src/report/index.ts';
 import { readResultsFile } from '../../src/report/load.ts';
 import type { ResultsFile } from '../../src/run/recorder.ts';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.ts';
+import { steppedHistory } from '../support/history.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -149,6 +151,26 @@ describe('the HTML report in headless Chromium', () => {
       }
     });
   }
+
+  test('the history page (npm run history): one chart per series over the runs, the change point marked, offline', async () => {
+    // 24 nightly runs, the validation 35 % slower from the 17th, one INVALID night that is recorded but not charted.
+    const records = steppedHistory({ environment: 'ci', profile: 'ci-1k', before: 40, after: 54, figures: (i) => ({ 'luneo_embed_token_ms.p95': 20 * (1 + 0.03 * Math.cos(i)) }) });
+    const htmlPath = path.join(tmp, 'history.html');
+    writeFileSync(htmlPath, historyPage(records, 'results/history'));
+    const page = await chromium.context.newPage();
+    try {
+      const v = await visit(page, htmlPath);
+      assert.equal(await page.getAttribute('html', 'data-charts-drawn'), '3', 'a chart per series');
+      const legends = await page.$$eval('.plot', (els: ElementLike[]) => els.map((el) => el.querySelectorAll('.u-legend .u-series').length));
+      assert.ok(legends.includes(4), `the validation chart has run, level and change point (${legends})`);
+      const changes = (await page.locator('section table').first().textContent()) ?? '';
+      assert.ok(changes.includes('nonce validation p95') && /\+3\d\.\d %/.test(changes), changes);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'history.png'), fullPage: true });
+      assert.deepEqual([...v.pageErrors, ...v.consoleErrors, ...v.blocked], []);
+    } finally {
+      await page.close();
+    }
+  });
 
   test('a narrow window: the charts follow its width', async () => {
     const resultsPath = path.join(tmp, 'narrow', 'load-test-results.json');

@@ -191,6 +191,20 @@ describe('the load-test workflow', () => {
     }
   });
 
+  test('keeps every run in the run history on its own branch, before the scenarios run, and saves it whatever they did', () => {
+    assert.equal(jobs[0]?.env?.LUNEO_HISTORY_DIR, 'history/runs', 'every run of the job appends to the checked-out history');
+    assert.equal(workflow.permissions?.contents, 'write', 'to push the history branch');
+    const checkout = steps.findIndex((s) => s.id === 'history');
+    assert.ok(checkout >= 0, 'a step checks the history branch out');
+    assert.match(steps[checkout]?.run ?? '', /load-test-history/);
+    assert.equal(steps[checkout]?.['continue-on-error'], undefined, 'no history, no judgement: a failed checkout fails the job');
+    for (const s of loadSteps) assert.ok(steps.indexOf(s) > checkout, `${s.name} runs after the history is there`);
+    const save = steps.findIndex((s) => /git push .*load-test-history/.test(s.run ?? ''));
+    assert.ok(save > Math.max(...loadSteps.map((s) => steps.indexOf(s))), 'saved after both scenarios');
+    assert.match(steps[save]?.if ?? '', /always\(\)/, 'saved whatever the scenarios did: an INVALID run is recorded too');
+    assert.ok(runs.some((r) => /npm run --silent history -- --markdown >> "\$GITHUB_STEP_SUMMARY"/.test(r)), 'the summary gets the history lines');
+  });
+
   test('takes its secrets from repository secrets, only in the steps that need them', () => {
     const used = [...new Set([...text.matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string))].sort();
     assert.deepEqual(used, EXPECTED_SECRETS);

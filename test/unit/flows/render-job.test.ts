@@ -4,6 +4,7 @@ import type { BackoffPolicy } from '../../../src/api/backoff.ts';
 import type { RenderType } from '../../../src/api/dialect.ts';
 import { newRenderJob, nextPoll, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob, renderInput } from '../../../src/flows/render-job.ts';
 import type { RateLimitPolicy } from '../../../src/api/retry-after.ts';
+import { rng } from '../../../bench/lib/seeded.ts';
 
 const RL: RateLimitPolicy = { defaultRetryAfterMs: 1000, maxRetryAfterMs: 10_000, maxRetries: 3 };
 const POLL: BackoffPolicy = { initialMs: 500, multiplier: 2, maxMs: 4000, jitter: 0.5, deadlineMs: 60_000 };
@@ -16,18 +17,6 @@ function enqueued(): RenderJob {
   const job = newRenderJob('2d');
   assert.deepEqual(onEnqueueResponse(job, 202, '{"jobId":"j-1"}', T0, RL), { next: 'poll' });
   return job;
-}
-
-/** mulberry32: a small seeded PRNG, so weight tests are deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('newRenderJob', () => {
@@ -248,7 +237,7 @@ describe('nextPoll', () => {
 
 describe('pickRenderType', () => {
   it('follows the weights with a seeded random', () => {
-    const random = seeded(20260101);
+    const random = rng(20260101);
     const counts: Record<RenderType, number> = { '2d': 0, '3d': 0, ar: 0 };
     const n = 20_000;
     for (let i = 0; i < n; i++) counts[pickRenderType({ '2d': 60, '3d': 30, ar: 10 }, random)]++;
@@ -268,7 +257,7 @@ describe('pickRenderType', () => {
   });
 
   it('never picks a zero or negative weight', () => {
-    const random = seeded(7);
+    const random = rng(7);
     for (let i = 0; i < 2000; i++) assert.equal(pickRenderType({ '2d': 0, '3d': 5, ar: -3 }, random), '3d');
     assert.equal(pickRenderType({ '2d': 0, '3d': 5, ar: 0 }, () => 0), '3d');
     // a random() of exactly 1 (out of contract) still lands on the last weighted type

@@ -191,7 +191,7 @@ describe('verdict', () => {
   });
 
   it('exit codes are distinct and documented', () => {
-    assert.deepEqual(EXIT, { pass: 0, slo_failed: 1, config: 2, invalid: 3, aborted: 4 });
+    assert.deepEqual(EXIT, { pass: 0, slo_failed: 1, config: 2, invalid: 3, aborted: 4, regressed: 5 });
   });
 
   it('several verdicts end with the worst code: invalid before failed before pass', () => {
