@@ -4,7 +4,7 @@
  * appear in what a run prints or writes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -88,7 +88,11 @@ describe('bad input stops the run before any load', { concurrency: 3 }, () => {
  */
 function everythingWritten(r: ArtilleryRunResult): { name: string; text: string }[] {
   const dir = path.dirname(r.resultsPath);
-  const files = readdirSync(dir).map((name) => ({ name, text: readFileSync(path.join(dir, name), 'utf8') }));
+  // The run history (history/ beside the results) included.
+  const files = (readdirSync(dir, { recursive: true }) as string[])
+    .filter((name) => statSync(path.join(dir, name)).isFile())
+    .map((name) => ({ name, text: readFileSync(path.join(dir, name), 'utf8') }));
+  assert.ok(files.some((f) => f.name.startsWith(`history${path.sep}`)), `the run history written: ${files.map((f) => f.name).join(', ')}`);
   assert.ok(['.json', '.html', '.md', '.junit.xml'].every((ext) => files.some((f) => f.name.endsWith(ext))), `results, report, summary and JUnit written: ${files.map((f) => f.name).join(', ')}`);
   return [{ name: 'console', text: r.output }, ...files];
 }
@@ -108,13 +112,17 @@ function assertAbsent(written: readonly { name: string; text: string }[], secret
 
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./;
 
+/** Past every latency threshold of either flow (p99 < 1000 ms at most): the runs below FAIL, exit 1, on a quiet machine and a busy one alike. */
+const SLOW_MS = 1100;
+
 describe('secrets stay out of output and results', { concurrency: 2 }, () => {
   test('seed API key with a quote, a backslash and a trailing newline: not in the console nor any file the run writes', async () => {
     const key = `sk-"live\\4f9c2e7a'1b3d5f60`;
-    await withSandbox({ apiKeys: [key] }, async (sb) => {
+    // Enqueues held past their threshold: a FAIL on any machine, and a failed check's messages are written too.
+    await withSandbox({ apiKeys: [key], faults: { latency: { 'render.enqueue': { fixedMs: SLOW_MS } } } }, async (sb) => {
       // As a secret store often hands it over: with a trailing newline, which the package trims before use.
       const r = await loadRun({ scenario: 'render', sandbox: sb, environment: 'staging', env: { API_KEY: `${key}\n` } });
-      assert.equal(r.code, 0, tail(r));
+      assert.equal(r.code, 1, tail(r));
       assert.ok(sb.stats().render.enqueued > 0, 'the key worked: the sandbox took renders');
       assertAbsent(everythingWritten(r), key, 'API key');
     });
@@ -124,9 +132,9 @@ describe('secrets stay out of output and results', { concurrency: 2 }, () => {
     const email = 'ops-"quoted"@luneo.test';
     // A password is sent as it is set (it may end in a space); the e-mail, like the API key, is trimmed.
     const password = `correct"horse\\battery'staple`;
-    await withSandbox({ users: [{ email, password, brandId: 'brand-1' }], accessTokenTtlSec: 3 }, async (sb) => {
+    await withSandbox({ users: [{ email, password, brandId: 'brand-1' }], accessTokenTtlSec: 3, faults: { latency: { 'embed.token': { fixedMs: SLOW_MS } } } }, async (sb) => {
       const r = await loadRun({ scenario: 'embed', sandbox: sb, dialect: 'v1', environment: 'staging', env: { LUNEO_EMAIL: `${email}\n`, LUNEO_PASSWORD: password } });
-      assert.equal(r.code, 0, tail(r));
+      assert.equal(r.code, 1, tail(r));
       assert.ok((sb.stats().requests.byRoute['auth.login']?.['200'] ?? 0) > 0, 'the password worked: the sandbox logged the user in');
       assert.ok(sb.stats().embed.tokensIssued > 0, 'embed JWTs were issued');
       const written = everythingWritten(r);
