@@ -14,7 +14,7 @@ import { phasesFor, scaleStages, type Stage } from '../src/load/model.ts';
 import type { FlowName } from '../src/run/setup.ts';
 import type { ResultsFile } from '../src/run/recorder.ts';
 import { RESULT_FILES } from '../src/run/recorder.ts';
-import { encodeStages } from '../src/load/stages-codec.ts';
+import { encodeStages } from '../src/load/stages.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const ARTILLERY = path.join(ROOT, 'node_modules', 'artillery', 'bin', 'run');

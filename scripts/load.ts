@@ -27,9 +27,10 @@ import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages,
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
 import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run/setup.ts';
 import { ACCEPT_RATE_LIMIT_VARIABLE } from '../src/run/rate-limit-check.ts';
-import { describeStages, parseStages, StageSyntaxError, vusStages } from '../src/load/cli-stages.ts';
+import { describeStages, parseStages, StageSyntaxError, vusStages } from '../src/load/stages.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
 import { overridesFor, ROOT } from './artillery-run.ts';
+import type { Env } from '../src/config/env.ts';
 
 export const PLATFORMS = ['local', 'fargate', 'lambda'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -63,7 +64,6 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LoadPlan {
   scenario: ScenarioName;
@@ -185,7 +185,30 @@ function loadShape(stageValues: readonly string[] | undefined, vus: string | und
   return undefined;
 }
 
-export function planLoad(argv: readonly string[], env: Env = process.env): LoadPlan {
+const scenarioFileOf = (scenario: ScenarioName): string => path.join(ROOT, 'scenarios', `${scenario}.yml`);
+
+/** What the command line asks for, each flag checked on its own and against the others. */
+export interface LoadRequest {
+  scenario: ScenarioName;
+  environment: EnvironmentName;
+  /** --profile: another environment's profile */
+  profileEnv?: EnvironmentName;
+  /** --stage or --vus/--duration: a load shape instead of a profile */
+  shape?: Profile;
+  platform: Platform;
+  count?: number;
+  workers?: number;
+  region?: string;
+  cpu?: number;
+  memory?: number;
+  record: boolean;
+  dryRun: boolean;
+  /** extra Artillery arguments, after the second "--" */
+  extra: string[];
+}
+
+/** Parse: the arguments alone, nothing read from disk. */
+export function parseLoadArgs(argv: readonly string[], env: Env = process.env): LoadRequest {
   const split = argv.indexOf('--');
   const own = split === -1 ? argv : argv.slice(0, split);
   const extra = split === -1 ? [] : argv.slice(split + 1);
@@ -294,7 +317,30 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     throw new UsageError('--record needs ARTILLERY_CLOUD_API_KEY in the environment (your Artillery Cloud API key); nothing was started');
   }
 
-  const scenarioFile = path.join(ROOT, 'scenarios', `${scenario}.yml`);
+  const request: LoadRequest = { scenario, environment, platform, record, dryRun, extra: [...extra] };
+  if (profileEnv !== undefined) request.profileEnv = profileEnv;
+  if (shape !== undefined) request.shape = shape;
+  if (count !== undefined) request.count = count;
+  if (workers !== undefined) request.workers = workers;
+  if (region !== undefined) request.region = region;
+  if (cpu !== undefined) request.cpu = cpu;
+  if (memory !== undefined) request.memory = memory;
+  return request;
+}
+
+/** What the request runs against, checked: the environment's settings, the profile and the production guard. */
+export interface CheckedLoad {
+  settings: RunSettings;
+  profile: Profile;
+  stages: Stage[];
+  divisor: number;
+}
+
+/** Check: the environment file and the guard, against the whole load the target will receive. */
+export function checkLoad(r: LoadRequest, env: Env = process.env): CheckedLoad {
+  const { scenario, environment, platform, profileEnv, shape, count, workers } = r;
+  const distributed = platform !== 'local';
+  const scenarioFile = scenarioFileOf(scenario);
   let settings: RunSettings;
   try {
     settings = loadSettings(environment, environmentsDir(scenarioFile, env), env);
@@ -316,7 +362,14 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  return { settings, profile, stages, divisor };
+}
 
+/** Build: the Artillery command, what to tell the operator, and where the aggregate goes. */
+export function buildLoadPlan(r: LoadRequest, c: CheckedLoad, env: Env = process.env): LoadPlan {
+  const { scenario, environment, platform, profileEnv, shape, count, region, cpu, memory, record, dryRun, extra } = r;
+  const { settings, profile, stages, divisor } = c;
+  const distributed = platform !== 'local';
   const notes: string[] = [];
   const warnings: string[] = [];
   const who = scenario === 'embed' ? 'visitors' : 'renderers';
@@ -394,10 +447,16 @@ export function planLoad(argv: readonly string[], env: Env = process.env): LoadP
     if (given === undefined) args.push('-o', path.relative(ROOT, aggregateFile));
     notes.push(`Artillery's combined aggregate goes to ${path.relative(ROOT, aggregateFile)}; the verdict, results and reports are computed from it at the end`);
   }
-  args.push(...extra, path.relative(ROOT, scenarioFile));
+  args.push(...extra, path.relative(ROOT, scenarioFileOf(scenario)));
   const plan: LoadPlan = { scenario, environment, platform, settings, profileName: profile.name, stages, divisor, args, notes, warnings, dryRun };
   if (aggregateFile) plan.aggregateFile = aggregateFile;
   return plan;
+}
+
+/** parse → check → build: the whole plan of `npm run load`, or a UsageError with one line. */
+export function planLoad(argv: readonly string[], env: Env = process.env): LoadPlan {
+  const request = parseLoadArgs(argv, env);
+  return buildLoadPlan(request, checkLoad(request, env), env);
 }
 
 export function shellQuote(arg: string): string {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { phasesFor } from '../src/load/model.ts';
 import { ENVIRONMENTS, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
-import { encodeStages } from '../src/load/stages-codec.ts';
+import { encodeStages } from '../src/load/stages.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 

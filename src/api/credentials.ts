@@ -5,6 +5,7 @@
  */
 import type { Dialect } from './dialect.ts';
 import { ConfigError, type RunSettings } from '../run/environments.ts';
+import type { Env } from '../config/env.ts';
 
 /** The sandbox's built-in credentials (fake, printed in its banner). */
 export const SANDBOX_CREDENTIALS = {
@@ -17,7 +18,6 @@ export type Credentials =
   | { dialect: 'seed'; apiKey: string }
   | { dialect: 'v1'; email: string; password: string };
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** What the scenario needs: the embed path of the seed dialect is public. */
 export function resolveCredentials(settings: RunSettings, needs: 'render' | 'embed', env: Env = process.env): Credentials | undefined {

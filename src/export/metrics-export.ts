@@ -1,3 +1,4 @@
+import type { Env } from '../config/env.ts';
 /**
  * Which of Artillery's publish-metrics reporters a run turns on, read from
  * environment variables only, so that exporting needs no edit to the
@@ -10,7 +11,6 @@
  * shared dashboard.
  */
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export const EXPORT_VARIABLES = {
   pushgateway: 'LUNEO_PROMETHEUS_PUSHGATEWAY',

@@ -7,14 +7,15 @@
  * limiter, not the target.
  */
 import path from 'node:path';
+import { SCENARIOS } from '../load/profiles.ts';
 import type { ResultsFile } from '../run/recorder.ts';
-import { withHistoryRegressions } from '../verdict/summary.ts';
+import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
 import { describeChange, fmtLevel, type GateResult, judgeHistory, RUNS_NEEDED } from './gate.ts';
 import { recordOf } from './record.ts';
 import { seriesSpec } from './series.ts';
 import { appendRecord, currentCommit, historyDir, readHistory } from './store.ts';
+import type { Env } from '../config/env.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface HistorySection extends GateResult {
   /** the history directory, relative to the working directory */
@@ -29,12 +30,15 @@ export interface HistorySection extends GateResult {
 
 export function judgeRun(results: ResultsFile, resultsDir: string, env: Env = process.env, now: Date = new Date()): ResultsFile {
   const dir = historyDir(resultsDir, env);
-  if (dir === undefined) return results;
+  // The contract check walks each route once: it has no figures to keep.
+  if (dir === undefined || !(SCENARIOS as readonly string[]).includes(results.luneo.scenario)) return results;
   const loaded = readHistory(dir);
   const commit = currentCommit(env);
   const rec = recordOf(results, commit ? { commit, at: now } : { at: now });
   const gate: GateResult = rec.valid ? judgeHistory(loaded.records, rec) : { reference: 0, runsNeeded: RUNS_NEEDED, regressions: [], improvements: [], spreads: [] };
-  const verdict = withHistoryRegressions(results.luneo.verdict, gate.regressions.map(describeChange));
+  const l = results.luneo;
+  // The same verdict, judged with one more input: the history's regressions.
+  const verdict = judgeVerdict({ checks: l.checks, validity: recordedValidity(l), ...(l.verdict.abort ? { abort: l.verdict.abort } : {}), historyRegressions: gate.regressions.map(describeChange) });
   rec.verdict = verdict.kind;
   const file = appendRecord(dir, rec);
   const history: HistorySection = {

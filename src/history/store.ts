@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HISTORY_SCHEMA, type HistoryRecord } from './record.ts';
+import type { Env } from '../config/env.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export const HISTORY_VARIABLE = 'LUNEO_HISTORY_DIR';
 

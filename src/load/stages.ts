@@ -1,8 +1,12 @@
 /**
- * Load shapes from the command line, as k6 takes them: `--stage 2m:1000`
- * (repeated) or `--vus 1000 --duration 2m`. Pure parsing into the same
- * stages the named profiles use, so the load model, the worker division
- * and the production guard apply unchanged.
+ * Stages in one syntax, DURATION:USERS (`2m:1000`, `90s:0`): on the command
+ * line, as k6 takes them (`--stage 2m:1000`, repeated, or `--vus 1000
+ * --duration 2m`), and on their way from the scenario YAML to the
+ * processors as one string variable (`luneoStages: "2m:1000 5m:5000"`:
+ * Artillery treats a list-valued variable as a set to pick from, so a list
+ * cannot carry them). Pure parsing into the stages the named profiles use,
+ * so the load model, the worker division and the production guard apply
+ * unchanged.
  */
 import { peakConcurrency, type Stage, validateStages } from './model.ts';
 
@@ -91,4 +95,29 @@ export function formatDuration(seconds: number): string {
 
 export function describeStages(stages: readonly Stage[]): string {
   return stages.map((s) => `${formatDuration(s.duration)}:${s.target}`).join(' ');
+}
+
+/** The stages as the scenario variable `luneoStages` carries them: the same syntax, space-separated. */
+export function encodeStages(stages: readonly Stage[]): string {
+  return describeStages(stages);
+}
+
+export function decodeStages(text: unknown): Stage[] {
+  if (typeof text !== 'string' || text.trim() === '') throw new Error('luneoStages is missing from the scenario variables (run npm run profiles)');
+  const stages = text
+    .trim()
+    .split(/\s+/)
+    .map((part) => {
+      // Results files written before the one syntax carry bare seconds ("120:1000"): still read, never written.
+      const legacy = /^(\d+):(\d+)$/.exec(part);
+      if (legacy) return { duration: Number(legacy[1]), target: Number(legacy[2]) };
+      try {
+        return parseStage(part);
+      } catch {
+        throw new Error(`luneoStages: "${part}" is not DURATION:USERS (e.g. 2m:1000)`);
+      }
+    });
+  const problems = validateStages(stages);
+  if (problems.length) throw new Error(`luneoStages: ${problems.join('; ')}`);
+  return stages;
 }

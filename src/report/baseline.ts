@@ -7,7 +7,7 @@
  */
 import { METRICS } from '../metric-names.ts';
 import type { ResultsFile } from '../run/recorder.ts';
-import { EXIT } from '../verdict/exit-codes.ts';
+import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
 import { STEP_METRICS } from './charts.ts';
 import { runSpan } from './format.ts';
 import { checkLines } from './summary.ts';
@@ -189,11 +189,18 @@ export function compare(now: ResultsFile, base: ResultsFile, baseSource: string,
   return out;
 }
 
-/** The results with the regression folded into the verdict: a passing run that regressed fails (exit 1). */
+/**
+ * The results judged with the comparison as one more input of the verdict:
+ * a passing run that regressed beyond the limit fails (exit 1).
+ */
 export function withRegressionVerdict(r: ResultsFile, c: Comparison): ResultsFile {
   if (!c.failed) return r;
-  const v = r.luneo.verdict;
-  const regressions = c.reasons.filter((x) => /regressed/.test(x)).map((x) => `regression: ${x}`);
-  const verdict = v.passed ? { ...v, kind: 'slo_failed' as const, passed: false, exitCode: EXIT.slo_failed, reasons: [...v.reasons, ...regressions] } : { ...v, reasons: [...v.reasons, ...regressions] };
-  return { ...r, luneo: { ...r.luneo, verdict } };
+  const l = r.luneo;
+  const verdict = judgeVerdict({
+    checks: l.checks,
+    validity: recordedValidity(l),
+    ...(l.verdict.abort ? { abort: l.verdict.abort } : {}),
+    baselineRegressions: c.reasons.filter((x) => /regressed/.test(x)),
+  });
+  return { ...r, luneo: { ...l, verdict } };
 }

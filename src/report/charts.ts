@@ -6,7 +6,7 @@
  */
 import { splitCheck } from '../verdict/check-values.ts';
 import { concurrencyAt } from '../load/model.ts';
-import { decodeStages } from '../load/stages-codec.ts';
+import { decodeStages } from '../load/stages.ts';
 import { METRICS } from '../metric-names.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } from '../verdict/summary.ts';

@@ -39,19 +39,6 @@ export function fmtDuration(ms: number): string {
   return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
 }
 
-/**
- * A target URL without what should not be shown: user-info (a password can
- * be written into a URL), query and fragment (tokens travel there).
- */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '');
-  }
-}
-
 export type VerdictLabel = 'PASS' | 'FAIL' | 'REGRESSED' | `INVALID (${string})` | 'ABORTED' | 'NO VERDICT';
 
 /** `noVerdict`: the file holds no thresholds to judge by (not one of the package's scenarios). */

@@ -13,7 +13,8 @@ import { assembleHtml, renderHtmlBody } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { Comparison } from './baseline.ts';
 import { renderJunit } from './junit.ts';
-import { type Env, redactDeep, secretsFromEnv } from './redaction.ts';
+import type { Env } from '../config/env.ts';
+import { redactDeep, secretsFromEnv } from './redaction.ts';
 
 export { buildCharts, drawnCharts, type ChartSpec } from './charts.ts';
 // load.ts (reading files for `npm run report`) is imported from there directly: it needs run/recorder.ts, which imports this module.

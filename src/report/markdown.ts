@@ -5,7 +5,8 @@
 import { historyRows, historySentence } from '../history/judge-run.ts';
 import type { ResultsFile } from '../run/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
-import { displayUrl, fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
+import { displayUrl } from '../api/display-url.ts';
+import { fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';
 import { checkLines, concurrencyLine, generatorLine, topCounters } from './summary.ts';
 import { type Comparison, comparisonMarkdown } from './baseline-view.ts';
 

@@ -4,7 +4,6 @@
  */
 import { redact } from '../api/credentials.ts';
 
-export type Env = Readonly<Record<string, string | undefined>>;
 export { SECRET_VARIABLES, secretsFromEnv } from '../api/credentials.ts';
 
 /**

@@ -14,6 +14,7 @@ import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYP
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
+import type { Env } from '../config/env.ts';
 
 export interface Range {
   min: number;
@@ -51,7 +52,6 @@ export interface RunSettings {
   abort: AbortSettings;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

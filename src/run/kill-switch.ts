@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
-import { AbortWatch, abortRecord, type AbortSettings, p95Slos, phasesUntil, recordAbort } from '../verdict/abort.ts';
+import { type AbortRecord, AbortWatch, type AbortSettings, p95Slos, phasesUntil } from '../verdict/abort.ts';
 import { EXIT } from '../verdict/exit-codes.ts';
 import { PERIOD_SECONDS, type PeriodReport, type PhaseRecord, type Summary } from '../verdict/summary.ts';
 
@@ -54,6 +54,8 @@ export class KillSwitch {
   readonly #o: KillSwitchOptions;
   readonly #watch: AbortWatch;
   readonly #periods: RawPeriod[] = [];
+  /** set once, when the switch stops the run: the verdict's `abort` input */
+  abort: AbortRecord | undefined;
 
   constructor(o: KillSwitchOptions) {
     this.#o = o;
@@ -67,7 +69,7 @@ export class KillSwitch {
     if (!decision) return;
     const at = Date.now();
     const epoch = this.#o.epochMs();
-    recordAbort({ reason: decision.reason, at, ...(epoch !== undefined ? { elapsedSec: (at - epoch) / 1000 } : {}) });
+    this.abort = { reason: decision.reason, at, ...(epoch !== undefined ? { elapsedSec: (at - epoch) / 1000 } : {}) };
     this.#o.log(`ABORTING the run: ${redact(decision.reason, secretsFromEnv())}. Stopping every worker; results and reports are still written (LUNEO_NO_ABORT=1 switches the kill switch off).`);
     this.#o.shutdown({ earlyStop: true, exitCode: EXIT.aborted });
   }
@@ -113,9 +115,11 @@ async function loadSsms(): Promise<Ssms> {
 /** What the plugin hands the recorder after an abort, so the results describe the run as far as it went. */
 export async function completeAbortedRun(
   ks: KillSwitch,
-  rec: { aggregate?: PeriodReport; phases: PhaseRecord[]; onDone(s: unknown): void; onChecks(c: unknown): void },
+  rec: { aggregate?: PeriodReport; phases: PhaseRecord[]; abort?: AbortRecord; onDone(s: unknown): void; onChecks(c: unknown): void },
 ): Promise<void> {
-  if (!abortRecord() || rec.aggregate) return;
+  if (!ks.abort) return;
+  rec.abort = ks.abort;
+  if (rec.aggregate) return;
   const aggregate = await ks.aggregate();
   rec.onDone(aggregate);
   rec.onChecks(ks.checks(aggregate));

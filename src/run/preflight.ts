@@ -7,6 +7,7 @@
  * rate-limit check.
  */
 import { announcedLimit } from '../api/announced-limits.ts';
+import { displayUrl } from '../api/display-url.ts';
 import {
   classifyValidationFailure,
   type Deployment,
@@ -46,9 +47,22 @@ export interface PreflightInput {
   timeoutMs?: number;
 }
 
+/** A step of the walk that failed: what the run's refusal says of it, and the facts it was made from. */
+export interface PreflightFailure {
+  step: RouteKey;
+  method: 'GET' | 'POST';
+  /** the URL as shown (displayUrl: the widget document's token and nonce redacted) */
+  url: string;
+  /** the answer's status; absent where none came */
+  status?: number;
+  /** why no answer came (ECONNREFUSED, a timeout): the target is down, not broken */
+  unreachable?: string;
+  /** one line: method, URL, status, the body's message */
+  line: string;
+}
+
 export interface PreflightResult {
-  /** one line per failed step: method, URL, status, the body's message */
-  failures: string[];
+  failures: PreflightFailure[];
   /** steps that answered but not as a healthy flow would (the load still runs) */
   warnings: string[];
   observations: LimitObservation[];
@@ -59,17 +73,6 @@ export interface PreflightResult {
 /** Transient answers (5xx, a proxy page) get this many attempts before they stop the run. */
 export const TRANSIENT_ATTEMPTS = 3;
 
-/** URL for messages: the widget document's token and nonce never appear. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    for (const k of ['token', 'nonce']) if (u.searchParams.has(k)) u.searchParams.set(k, '[redacted]');
-    return u.toString().replace(/%5Bredacted%5D/g, '[redacted]');
-  } catch {
-    return url;
-  }
-}
-
 interface Answer {
   status: number;
   body: string;
@@ -79,7 +82,7 @@ interface Answer {
 type Verdict = { ok: true } | { ok: false; transient: boolean; soft?: boolean; why?: string };
 
 class Walk {
-  readonly failures: string[] = [];
+  readonly failures: PreflightFailure[] = [];
   readonly warnings: string[] = [];
   readonly observations: LimitObservation[] = [];
   requests = 0;
@@ -118,7 +121,7 @@ class Walk {
         const e = err as Error & { cause?: { code?: string } };
         const why = e.name === 'TimeoutError' ? `no answer within ${(this.#i.timeoutMs ?? 10_000) / 1000} s` : (e.cause?.code ?? e.message);
         if (attempt++ < TRANSIENT_ATTEMPTS) continue;
-        this.failures.push(`${label} → unreachable (${why})`);
+        this.failures.push({ step: route, method, url: displayUrl(url), unreachable: why, line: `${label} → unreachable (${why})` });
         return undefined;
       }
       const limit = announcedLimit((n) => res.headers.get(n));
@@ -127,7 +130,7 @@ class Walk {
         const wait = retryAfterMs(res.headers.get('retry-after') ?? undefined, policy);
         this.#i.gate.settle(ticket, 429, wait);
         if (beyondMaxWait(wait, policy) || ++limited > policy.maxRetries) {
-          this.failures.push(`${label} → 429 ${errorMessageOf(body)} (Retry-After ${Math.ceil(wait / 1000)} s): this address is rate-limited before the load has started`);
+          this.failures.push({ step: route, method, url: displayUrl(url), status: 429, line: `${label} → 429 ${errorMessageOf(body)} (Retry-After ${Math.ceil(wait / 1000)} s): this address is rate-limited before the load has started` });
           return undefined;
         }
         continue;
@@ -139,7 +142,7 @@ class Walk {
       if (v.transient && attempt++ < TRANSIENT_ATTEMPTS) continue;
       const line = `${label} → ${res.status} ${v.why ?? errorMessageOf(body)}`;
       if (v.soft) this.warnings.push(line);
-      else this.failures.push(line);
+      else this.failures.push({ step: route, method, url: displayUrl(url), status: res.status, line });
       return undefined;
     }
   }

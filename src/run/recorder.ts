@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Env } from '../config/env.ts';
 import { historyLines, type HistorySection, judgeRun } from '../history/judge-run.ts';
 import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
@@ -27,6 +28,7 @@ import {
   verdict,
   verdictHeadline,
 } from '../verdict/summary.ts';
+import type { AbortRecord } from '../verdict/abort.ts';
 import type { LoadDelivery } from '../verdict/load-delivered.ts';
 import type { RateLimiting } from '../verdict/rate-limited.ts';
 
@@ -35,11 +37,11 @@ export const RESULT_FILES: Record<string, string> = {
   render: 'worker-load-test-results.json',
 };
 
-export function resultsDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function resultsDir(env: Env = process.env): string {
   return path.resolve(env.LUNEO_RESULTS_DIR?.trim() || 'results');
 }
 
-export function resultsFile(scenario: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function resultsFile(scenario: string, env: Env = process.env): string {
   return path.join(resultsDir(env), RESULT_FILES[scenario] ?? `${scenario}-load-test-results.json`);
 }
 
@@ -105,6 +107,8 @@ export interface RunRecorder {
   aggregate?: PeriodReport;
   checks: Check[];
   platformMetrics: PlatformSample[];
+  /** the kill switch's record, when it stopped the run */
+  abort?: AbortRecord;
 }
 
 function toReport(s: unknown): PeriodReport {
@@ -160,13 +164,13 @@ export function checkRows(checks: readonly Check[], aggregate: PeriodReport): Ch
  * one computation behind every verdict, whatever ran the load.
  */
 export function summarizeMetrics(
-  input: { scenario: string; aggregate: PeriodReport; intermediate: readonly PeriodReport[]; checks: readonly Check[]; phases?: GeneratorHealth['phases'] },
+  input: { scenario: string; aggregate: PeriodReport; intermediate: readonly PeriodReport[]; checks: readonly Check[]; phases?: GeneratorHealth['phases']; abort?: AbortRecord },
 ): LuneoSection {
   const v = validity(input.aggregate, input.intermediate, input.phases);
   const concurrency = concurrencySeries(input.intermediate);
   const luneo: LuneoSection = {
     scenario: input.scenario,
-    verdict: verdict(input.checks, v),
+    verdict: verdict(input.abort ? { checks: input.checks, validity: v, abort: input.abort } : { checks: input.checks, validity: v }),
     checks: checkRows(input.checks, input.aggregate),
     generator: v.generator,
     delivery: v.delivery,
@@ -194,7 +198,7 @@ function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
 
 export function summarize(rec: RunRecorder): ResultsFile {
   const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases) });
+  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases), ...(rec.abort ? { abort: rec.abort } : {}) });
   const run = readRunInfo();
   if (run) luneo.run = run;
   if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
@@ -251,7 +255,7 @@ export function deliverySummary(d: LoadDelivery): string {
 }
 
 /** Writes the results file (and report), prints the verdict; returns the exit code. */
-export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function finishRun(rec: RunRecorder, env: Env = process.env): Promise<number> {
   return writeResults(judgeRun(summarize(rec), resultsDir(env), env), resultsFile(rec.scenario, env), env);
 }
 
@@ -261,7 +265,7 @@ export async function finishRun(rec: RunRecorder, env: Readonly<Record<string, s
  * would no longer match there), writes them and the reports, prints the
  * verdict; returns the verdict's exit code.
  */
-export async function writeResults(raw: ResultsFile, file: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function writeResults(raw: ResultsFile, file: string, env: Env = process.env): Promise<number> {
   const secrets = secretsFromEnv(env);
   const results = redactDeep(raw, secrets);
   try {

@@ -3,7 +3,7 @@
  * main thread: the 10-second status line and the kill switch, both fed by
  * the periods Artillery reports. The plugin only wires this up.
  */
-import { decodeStages } from '../load/stages-codec.ts';
+import { decodeStages } from '../load/stages.ts';
 import type { Stage } from '../load/model.ts';
 import { STEP_METRICS } from '../report/charts.ts';
 import { METRICS } from '../metric-names.ts';
@@ -12,8 +12,8 @@ import { ConfigError, environmentsDir, loadSettings } from './environments.ts';
 import { readRunInfo, type RunInfo } from './info.ts';
 import { completeAbortedRun, KillSwitch, type KillSwitchOptions, type RawPeriod } from './kill-switch.ts';
 import { statusLine } from './status-line.ts';
+import type { Env } from '../config/env.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface RunWatchOptions {
   scenario: string;

@@ -21,7 +21,8 @@ import type { ScenarioName } from '../load/profiles.ts';
 
 /** Load scenarios, plus the one-user contract check that walks every route once. */
 export type FlowName = ScenarioName | 'contract';
-import { decodeStages } from '../load/stages-codec.ts';
+import { decodeStages } from '../load/stages.ts';
+import type { Env } from '../config/env.ts';
 
 /** Full-scale load against a guarded environment needs this set to the target's host name. */
 export const CONFIRM_VARIABLE = 'LUNEO_CONFIRM_FULL_LOAD';
@@ -37,7 +38,6 @@ export interface RunPlan {
   session: SessionState | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 export function checkGuard(settings: RunSettings, stages: readonly Stage[], env: Env): void {
   const peak = peakConcurrency(stages);
@@ -169,15 +169,14 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
     ...(input.fetch ? { fetch: input.fetch } : {}),
   });
   if (walked.failures.length > 0) {
-    const only = walked.failures.length === 1 ? walked.failures[0]! : '';
-    const down = /^(GET|POST) (\S+) → unreachable \((.*)\)$/.exec(only);
-    if (down) {
-      const widget = down[2]!.startsWith(settings.widgetUrl) && !down[2]!.startsWith(settings.baseUrl);
-      throw unreachable(down[2]!, down[3]!, widget ? 'WIDGET_URL' : 'BASE_URL', widget ? settings.widgetUrl : settings.baseUrl);
+    const down = walked.failures.length === 1 ? walked.failures[0] : undefined;
+    if (down?.unreachable !== undefined) {
+      const widget = down.step === 'widget';
+      throw unreachable(down.url, down.unreachable, widget ? 'WIDGET_URL' : 'BASE_URL', widget ? settings.widgetUrl : settings.baseUrl);
     }
     throw new ConfigError(
       `preflight: one ${input.scenario === 'render' ? 'renderer' : 'visitor'} walked the ${input.scenario} flow against ${settings.baseUrl} (dialect ${settings.dialect}) and it failed; no load was sent:\n` +
-        walked.failures.map((f) => `  ${f}`).join('\n') +
+        walked.failures.map((f) => `  ${f.line}`).join('\n') +
         `\n  Check BASE_URL/WIDGET_URL, the dialect and the api.routes of environments/${settings.environment}.yml against the deployment (npx artillery run -e ${settings.environment} scenarios/contract.yml shows every route).`,
     );
   }

@@ -9,7 +9,7 @@ import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { AuthSession, type SessionState } from '../api/auth-session.ts';
 import { runtimeCredentials } from '../api/credentials.ts';
 import type { RunSettings } from './environments.ts';
-import { decodeStages } from '../load/stages-codec.ts';
+import { decodeStages } from '../load/stages.ts';
 import { departureTime, type Stage } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
 import { type GateTicket, hostOf } from '../api/rate-limit-gate.ts';

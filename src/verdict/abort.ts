@@ -7,6 +7,7 @@
  */
 import { METRICS } from '../metric-names.ts';
 import type { PeriodReport, PhaseRecord } from './summary.ts';
+import type { Env } from '../config/env.ts';
 
 /** Per environment under `abort:` in environments/<name>.yml; every key is optional. */
 export interface AbortSettings {
@@ -49,7 +50,6 @@ export function abortSettingsFrom(raw: unknown, problems: string[]): AbortSettin
   return out;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** On by default against guarded environments; the file can say otherwise; LUNEO_NO_ABORT=1 always switches it off. */
 export function abortEnabled(settings: { guarded: boolean; abort: AbortSettings }, env: Env = process.env): boolean {
@@ -170,21 +170,6 @@ export interface AbortRecord {
   at: number;
   /** seconds since the load started, when known */
   elapsedSec?: number;
-}
-
-const KEY = Symbol.for('luneo-load-tests.abort');
-
-/** Set once by the plugin when it stops the run; the verdict (summary.ts) reads it. */
-export function recordAbort(a: AbortRecord): void {
-  (globalThis as Record<symbol, unknown>)[KEY] = a;
-}
-
-export function abortRecord(): AbortRecord | undefined {
-  return (globalThis as Record<symbol, unknown>)[KEY] as AbortRecord | undefined;
-}
-
-export function clearAbort(): void {
-  delete (globalThis as Record<symbol, unknown>)[KEY];
 }
 
 export function abortReason(a: AbortRecord): string {

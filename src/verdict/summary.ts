@@ -8,7 +8,7 @@
  */
 import { METRICS } from '../metric-names.ts';
 import { EXIT } from './exit-codes.ts';
-import { abortReason, type AbortRecord, abortRecord } from './abort.ts';
+import { abortReason, type AbortRecord } from './abort.ts';
 import { type GeneratorHealth, generatorHealth } from './generator-health.ts';
 import { type LoadDelivery, loadDelivery } from './load-delivered.ts';
 import { type RateLimiting, rateLimiting } from './rate-limited.ts';
@@ -132,6 +132,19 @@ export interface Validity {
   rateLimiting: RateLimiting;
 }
 
+/**
+ * The validity a results file recorded, to judge it again with more inputs
+ * (history, baseline). Files from before a check existed lack its part:
+ * what was not judged then is not made up now.
+ */
+export function recordedValidity(l: { generator?: GeneratorHealth; delivery?: LoadDelivery; rateLimiting?: RateLimiting }): Validity {
+  return {
+    generator: l.generator ?? { overloaded: false, problems: [], plannedUsers: 0, createdUsers: 0, phases: [], saturatedPeriods: [] },
+    delivery: l.delivery ?? { delivered: true, problems: [], holds: [], createdUsers: 0, transportErrors: 0, timedOut: 0 },
+    rateLimiting: l.rateLimiting ?? { limited: false, problems: [], rateLimited: 0, requests: 0, share: 0, giveUps: 0 },
+  };
+}
+
 /** The three validity checks over the combined metrics. */
 export function validity(aggregate: PeriodReport, intermediate: readonly PeriodReport[], phases?: GeneratorHealth['phases']): Validity {
   return {
@@ -147,17 +160,37 @@ export const INVALID_HEADLINE: Record<InvalidCause, string> = {
   rate_limited: 'rate limited',
 };
 
+/** Everything a verdict is made of, given explicitly: nothing is read from elsewhere, nothing rewritten afterwards. */
+export interface VerdictInputs {
+  checks: readonly Check[];
+  validity: Validity;
+  /** the kill switch's record, when it stopped the run */
+  abort?: AbortRecord;
+  /** changes for the worse against the run history (src/history/), one line each */
+  historyRegressions?: readonly string[];
+  /** p95 regressions beyond LUNEO_MAX_REGRESSION against a --baseline run, one line each */
+  baselineRegressions?: readonly string[];
+}
+
 /**
- * The verdict. A run that was overloaded, did not deliver its load or was
- * rate limited is INVALID whatever its thresholds say, and no setting makes
- * it a PASS: its numbers do not measure the target.
+ * The verdict, the one place outcomes are ranked: ABORTED (the run did not
+ * go the distance), INVALID (overloaded, load not delivered, rate limited:
+ * its numbers do not measure the target, and no setting makes it a PASS),
+ * FAIL (a threshold, or a regression beyond LUNEO_MAX_REGRESSION against a
+ * baseline), REGRESSED (a change for the worse against the run history),
+ * PASS. Every lesser finding stays among the reasons.
  */
-export function verdict(checks: readonly Check[], v: Validity): Verdict {
-  const judged = judge(checks, v);
-  // The kill switch (abort.ts) outranks every other outcome: the run did not go the distance.
-  const abort = abortRecord();
-  if (!abort) return judged;
-  return { kind: 'aborted', passed: false, causes: judged.causes, reasons: [abortReason(abort), ...judged.reasons], exitCode: EXIT.aborted, abort };
+export function verdict(i: VerdictInputs): Verdict {
+  const judged = judge(i.checks, i.validity);
+  const history = (i.historyRegressions ?? []).map((r) => `regression against the run history: ${r}`);
+  const baseline = (i.baselineRegressions ?? []).map((r) => `regression: ${r}`);
+  if (i.abort) {
+    return { kind: 'aborted', passed: false, causes: judged.causes, reasons: [abortReason(i.abort), ...judged.reasons, ...baseline, ...history], exitCode: EXIT.aborted, abort: i.abort };
+  }
+  if (judged.kind !== 'pass') return { ...judged, reasons: [...judged.reasons, ...baseline, ...history] };
+  if (baseline.length > 0) return { kind: 'slo_failed', passed: false, causes: judged.causes, reasons: [...judged.reasons, ...baseline, ...history], exitCode: EXIT.slo_failed };
+  if (history.length > 0) return { kind: 'regressed', passed: false, causes: judged.causes, reasons: [...judged.reasons, ...history], exitCode: EXIT.regressed };
+  return judged;
 }
 
 function judge(checks: readonly Check[], v: Validity): Verdict {
@@ -187,20 +220,6 @@ function judge(checks: readonly Check[], v: Validity): Verdict {
   if (failed.length > 0) return { kind: 'slo_failed', passed: false, causes, reasons, exitCode: EXIT.slo_failed };
   if (checks.length === 0) return { kind: 'slo_failed', passed: false, causes, reasons: [...reasons, 'no threshold was checked (is the ensure plugin loaded?)'], exitCode: EXIT.slo_failed };
   return { kind: 'pass', passed: true, causes, reasons, exitCode: EXIT.pass };
-}
-
-/**
- * The verdict with the history gate's finding: a valid run whose figures
- * changed for the worse against its history. Only a pass becomes
- * REGRESSED (exit 5); a run already failed, invalid or aborted keeps its
- * outcome, and the regression joins its reasons. Without regressions the
- * verdict is as it was.
- */
-export function withHistoryRegressions(v: Verdict, regressions: readonly string[]): Verdict {
-  if (regressions.length === 0) return v;
-  const reasons = [...v.reasons, ...regressions.map((r) => `regression against the run history: ${r}`)];
-  if (v.kind !== 'pass') return { ...v, reasons };
-  return { ...v, kind: 'regressed', passed: false, reasons, exitCode: EXIT.regressed };
 }
 
 /** The verdict's headline: PASS, FAIL, REGRESSED, or INVALID with its first cause. */

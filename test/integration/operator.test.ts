@@ -115,7 +115,7 @@ describe('operator tools against the sandbox', () => {
       assert.match(r.output, /--vus 10 --duration 24s: ramp-up 0→10 over 2 s, then 10 held for 22 s/);
       const l = r.results?.luneo;
       assert.ok(l, 'results file written');
-      assert.equal(l.run?.stages, '2:10 22:10');
+      assert.equal(l.run?.stages, '2s:10 22s:10');
       assert.equal(r.results?.aggregate.counters['vusers.created'], 10);
       assert.ok(l.peakUsers >= 9 && l.peakUsers <= 11, `mean concurrency over the busiest 10 s, all workers: ${l.peakUsers}`);
       t.diagnostic(`--vus 10 --duration 24s: ${l.peakUsers} users on average over the busiest 10 s, exit ${r.code}`);

@@ -89,7 +89,9 @@ describe('judgeRun: the end of a run with a history', () => {
     seeded(dir, (i) => 40 + (i % 3), 12);
     assert.equal(judgeRun(tonight(41), dir, { LUNEO_HISTORY_DIR: dir }).luneo.verdict.kind, 'pass');
     const bad = tonight(400);
-    bad.luneo.verdict = { ...bad.luneo.verdict, kind: 'invalid', passed: false, exitCode: EXIT.invalid };
+    // An overloaded generator: the run's validity says so, and its verdict is INVALID.
+    bad.luneo.generator = { ...bad.luneo.generator, overloaded: true, problems: ['a worker was saturated for 18 of 20 s'] };
+    bad.luneo.verdict = { ...bad.luneo.verdict, kind: 'invalid', passed: false, causes: ['generator_overloaded'], exitCode: EXIT.invalid };
     const judged = judgeRun(bad, dir, { LUNEO_HISTORY_DIR: dir });
     assert.equal(judged.luneo.verdict.kind, 'invalid');
     assert.equal(judged.luneo.history?.judged, false);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planLoad, UsageError } from '../../../scripts/load.ts';
-import { describeStages, parseDuration, parseStage, parseStages, rampUpSeconds, StageSyntaxError, vusStages } from '../../../src/load/cli-stages.ts';
+import { decodeStages, describeStages, encodeStages, parseDuration, parseStage, parseStages, rampUpSeconds, StageSyntaxError, vusStages } from '../../../src/load/stages.ts';
 import { phasesFor, plannedArrivals } from '../../../src/load/model.ts';
-import { decodeStages } from '../../../src/load/stages-codec.ts';
+import { PROFILES, SCENARIOS, ENVIRONMENTS } from '../../../src/load/profiles.ts';
+import type { Stage } from '../../../src/load/model.ts';
 
 describe('durations and stages from the command line', () => {
   it('reads s, m, h and their combinations as whole seconds', () => {
@@ -77,7 +78,7 @@ describe('npm run load with a load shape', () => {
     assert.equal(plan.profileName, 'cli-stages');
     assert.deepEqual(plan.stages.map((s) => s.target), [1000, 5000, 10000]);
     const o = overrides(plan);
-    assert.equal(o.config.variables.luneoStages, '120:250 300:1250 300:2500', 'divided by the 4 workers, as a named profile');
+    assert.equal(o.config.variables.luneoStages, '2m:250 5m:1250 5m:2500', 'divided by the 4 workers, as a named profile');
     assert.deepEqual(decodeStages(o.config.variables.luneoStages), plan.stages.map((s) => ({ duration: s.duration, target: s.target / 4 })));
     assert.equal(plannedArrivals(o.config.phases), 2500);
     assert.ok(plan.notes.some((n) => n.includes('stages from the command line: 2m:1000 5m:5000 5m:10000')));
@@ -86,7 +87,7 @@ describe('npm run load with a load shape', () => {
   it('--vus/--duration states its ramp-up', () => {
     const plan = planLoad([...args, '--vus', '1000', '--duration', '2m'], {});
     assert.ok(plan.notes.some((n) => /--vus 1000 --duration 2m: ramp-up 0→1,000 over 25 s, then 1,000 held for 95 s/.test(n)), plan.notes.join('\n'));
-    assert.equal(overrides(plan).config.variables.luneoStages, '25:1000 95:1000');
+    assert.equal(overrides(plan).config.variables.luneoStages, '25s:1000 95s:1000');
   });
 
   it('the production guard applies to command-line shapes too', () => {
@@ -111,5 +112,57 @@ describe('npm run load with a load shape', () => {
     for (const [extra, message] of cases) {
       assert.throws(() => planLoad([...args, ...extra], {}), (err: unknown) => err instanceof UsageError && message.test(err.message), extra.join(' '));
     }
+  });
+});
+
+describe('encodeStages', () => {
+  it('writes DURATION:USERS separated by spaces, the syntax of --stage', () => {
+    assert.equal(
+      encodeStages([
+        { duration: 120, target: 1000 },
+        { duration: 300, target: 5000 },
+      ]),
+      '2m:1000 5m:5000',
+    );
+    assert.equal(encodeStages([]), '');
+  });
+});
+
+describe('decodeStages', () => {
+  it('reads what encodeStages wrote, for every profile', () => {
+    for (const s of SCENARIOS) {
+      for (const e of ENVIRONMENTS) {
+        const stages = PROFILES[s][e].stages;
+        assert.deepEqual(decodeStages(encodeStages(stages)), stages);
+      }
+    }
+  });
+
+  it('tolerates surrounding and repeated whitespace', () => {
+    const expected: Stage[] = [
+      { duration: 5, target: 10 },
+      { duration: 15, target: 0 },
+    ];
+    assert.deepEqual(decodeStages('  5s:10 \t 15s:0\n'), expected);
+  });
+
+  it('says the variable is missing when it is', () => {
+    for (const v of [undefined, null, '', '   ', 42, ['5s:10']]) {
+      assert.throws(() => decodeStages(v), /luneoStages is missing/, String(v));
+    }
+  });
+
+  it('names the part that is not DURATION:USERS', () => {
+    assert.throws(() => decodeStages('5s:10 15s-0'), /"15s-0" is not DURATION:USERS/);
+    assert.throws(() => decodeStages('1.5s:10'), /"1.5s:10" is not DURATION:USERS/);
+    assert.throws(() => decodeStages('5s:-10'), /"5s:-10" is not DURATION:USERS/);
+    assert.deepEqual(decodeStages('5:10 15:0'), [{ duration: 5, target: 10 }, { duration: 15, target: 0 }], 'bare seconds: results files written before the one syntax');
+    assert.throws(() => decodeStages('5s:10,15s:0'), /is not DURATION:USERS/);
+    assert.deepEqual(decodeStages('1m30s:10 2h:0'), [{ duration: 90, target: 10 }, { duration: 7200, target: 0 }], 'the syntax of --stage');
+  });
+
+  it('refuses stages that do not validate', () => {
+    assert.throws(() => decodeStages('0s:10'), /luneoStages: "0s:10" is not DURATION:USERS/);
+    assert.throws(() => decodeStages('0:10'), /luneoStages: stage 1: duration must be a positive whole number/);
   });
 });

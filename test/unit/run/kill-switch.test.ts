@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
 import { completeAbortedRun, KillSwitch } from '../../../src/run/kill-switch.ts';
 import { createRecorder } from '../../../src/run/recorder.ts';
-import { abortRecord, clearAbort, DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
+import { DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
 
 const R = METRICS.requests;
@@ -14,7 +14,6 @@ function period(at: number, sent: number, failed: number) {
 }
 
 describe('the kill switch in the main thread', () => {
-  afterEach(clearAbort);
 
   it('stops the run through the shutdown it was given, once, and records why and when', async () => {
     const calls: unknown[] = [];
@@ -26,7 +25,7 @@ describe('the kill switch in the main thread', () => {
     ks.onStats(period(20_000, 100, 55));
     assert.deepEqual(calls, [{ earlyStop: true, exitCode: EXIT.aborted }]);
     assert.match(lines[0] ?? '', /^ABORTING the run: error rate 55\.0 % .*LUNEO_NO_ABORT=1 switches the kill switch off/);
-    assert.match(abortRecord()?.reason ?? '', /error rate 55\.0 %/);
+    assert.match(ks.abort?.reason ?? '', /error rate 55\.0 %/);
     ks.onStats(period(30_000, 100, 90));
     assert.equal(calls.length, 1, 'one stop');
     assert.equal(ks.coveredUntil(), 40_000);

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultDeployment } from '../../../src/api/dialect.ts';
 import { RateLimitGate } from '../../../src/api/rate-limit-gate.ts';
-import { displayUrl, preflight, type PreflightFetch, type PreflightInput } from '../../../src/run/preflight.ts';
+import { displayUrl } from '../../../src/api/display-url.ts';
+import { preflight, type PreflightFetch, type PreflightInput } from '../../../src/run/preflight.ts';
 import { renderInput } from '../../../src/flows/render-job.ts';
 
 const BASE = 'https://api.test';
@@ -60,7 +61,7 @@ describe('preflight walks the flow once', () => {
   it('v1 embed: health with the user token, then token, widget document and validation with the same Origin', async () => {
     const s = v1();
     const r = await preflight(input(s.fetch, 'embed'));
-    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.failures.map((f) => f.line), []);
     assert.deepEqual(s.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`), ['GET /api/v1/health', 'GET /api/v1/embed/token', 'GET /', 'POST /api/v1/embed/validate']);
     assert.equal(s.calls[0]!.headers.authorization, 'Bearer user-token');
     assert.equal(s.calls[1]!.headers.authorization, 'Bearer user-token');
@@ -71,24 +72,24 @@ describe('preflight walks the flow once', () => {
   it('no validate route: one validation request and one line with method, URL, status and message', async () => {
     const s = v1((c) => (c.url.endsWith('/validate') ? { status: 404, body: '{"success":false,"error":"Not Found","message":"Cannot POST /api/v1/embed/validate","statusCode":404}' } : undefined));
     const r = await preflight(input(s.fetch, 'embed'));
-    assert.deepEqual(r.failures, ['POST https://api.test/api/v1/embed/validate → 404 Cannot POST /api/v1/embed/validate']);
+    assert.deepEqual(r.failures.map((f) => f.line), ['POST https://api.test/api/v1/embed/validate → 404 Cannot POST /api/v1/embed/validate']);
     assert.equal(s.calls.filter((c) => c.url.endsWith('/validate')).length, 1);
   });
 
   it('an auth failure is final; a server error gets three attempts', async () => {
     const denied = v1((c) => (c.url.includes('/embed/token') ? { status: 401, body: '{"success":false,"message":"Unauthorized"}' } : undefined));
-    assert.deepEqual((await preflight(input(denied.fetch, 'embed'))).failures, ['GET https://api.test/api/v1/embed/token?shop=test-shop-1.myshopify.com → 401 Unauthorized']);
+    assert.deepEqual((await preflight(input(denied.fetch, 'embed'))).failures.map((f) => f.line), ['GET https://api.test/api/v1/embed/token?shop=test-shop-1.myshopify.com → 401 Unauthorized']);
     assert.equal(denied.calls.length, 2, 'health, one token request; nothing after a refused token');
     const broken = v1((c) => (c.url.endsWith('/r-1') ? { status: 503, body: '{"success":false,"message":"Service Unavailable"}' } : undefined));
     const r = await preflight(input(broken.fetch, 'render'));
-    assert.deepEqual(r.failures, ['GET https://api.test/api/v1/render/r-1 → 503 Service Unavailable']);
+    assert.deepEqual(r.failures.map((f) => f.line), ['GET https://api.test/api/v1/render/r-1 → 503 Service Unavailable']);
     assert.equal(broken.calls.filter((c) => c.url.endsWith('/r-1')).length, 3);
   });
 
   it('a 400 from the validation (origin, replay) is the flow’s to count: a warning, not a refusal', async () => {
     const s = v1((c) => (c.url.endsWith('/validate') ? { status: 400, body: '{"success":false,"message":"Origin mismatch"}' } : undefined));
     const r = await preflight(input(s.fetch, 'embed'));
-    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.failures.map((f) => f.line), []);
     assert.match(r.warnings[0]!, /POST https:\/\/api\.test\/api\/v1\/embed\/validate → 400 Origin mismatch \(validation refused: origin_mismatch\)/);
   });
 
@@ -96,12 +97,12 @@ describe('preflight walks the flow once', () => {
     const once = v1((c, n) => (c.url.endsWith('/render/2d') && n === 1 ? { status: 429, headers: { 'retry-after': '3' } } : undefined));
     const i = input(once.fetch, 'render');
     const r = await preflight(i);
-    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.failures.map((f) => f.line), []);
     assert.equal(once.calls.filter((c) => c.url.endsWith('/render/2d')).length, 2);
     const long = v1((c) => (c.url.endsWith('/render/2d') ? { status: 429, headers: { 'retry-after': '52' }, body: '{"error":"Too many requests from this IP, please try again later.","statusCode":429}' } : undefined));
     const gate = new RateLimitGate({ marginMs: 0 });
     const r2 = await preflight(input(long.fetch, 'render', { gate }));
-    assert.match(r2.failures[0]!, /POST https:\/\/api\.test\/api\/v1\/render\/2d → 429 Too many requests from this IP, please try again later\. \(Retry-After 52 s\)/);
+    assert.match(r2.failures[0]!.line, /POST https:\/\/api\.test\/api\/v1\/render\/2d → 429 Too many requests from this IP, please try again later\. \(Retry-After 52 s\)/);
     assert.equal(long.calls.filter((c) => c.url.endsWith('/render/2d')).length, 1);
     assert.ok(gate.waitMs('api.test') > 50_000, 'the load that would follow waits too');
   });
@@ -109,7 +110,7 @@ describe('preflight walks the flow once', () => {
   it('seed: no health route; the render walk sends the API key', async () => {
     const s = server((c) => (c.url.endsWith('/render') ? { status: 202, body: '{"jobId":"job-1"}' } : { status: 200, body: '{"status":"queued"}' }));
     const r = await preflight(input(s.fetch, 'render', { deployment: defaultDeployment('seed'), bearer: async () => 'sk-key' }));
-    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.failures.map((f) => f.line), []);
     assert.deepEqual(s.calls.map((c) => new URL(c.url).pathname), ['/api/designs/d1/render', '/api/jobs/job-1/status']);
     assert.equal(s.calls[0]!.headers.authorization, 'Bearer sk-key');
   });
@@ -117,7 +118,7 @@ describe('preflight walks the flow once', () => {
   it('a synchronous render is walked as one request; announced limits are observed', async () => {
     const s = server(() => ({ ...ok({ renderId: 'r', status: 'success', url: 'https://x/r.png' }), headers: { 'ratelimit-policy': '100;w=60', 'ratelimit-remaining': '98' } }));
     const r = await preflight(input(s.fetch, 'render', { deployment: { ...defaultDeployment('v1'), syncRender: true } }));
-    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.failures.map((f) => f.line), []);
     assert.equal(s.calls.length, 2, 'health and the render, no status');
     assert.ok(r.observations.every((o) => o.limit?.limit === 100));
   });
@@ -136,7 +137,8 @@ describe('preflight walks the flow once', () => {
       it(`${step} answering ${status}: one failure line naming the step`, async () => {
         const s = v1((c) => (match(c.url) ? { status, body: `{"success":false,"message":"refused with ${status}"}` } : undefined));
         const r = await preflight(input(s.fetch, flow));
-        assert.deepEqual(r.failures, [`${line} → ${status} refused with ${status}`]);
+        assert.deepEqual(r.failures.map((f) => f.line), [`${line} → ${status} refused with ${status}`]);
+        assert.deepEqual(r.failures.map(({ method, status: s }) => ({ method, status: s })), [{ method: line.split(' ')[0], status }], 'the facts, not only the line');
         assert.deepEqual(r.warnings, []);
         assert.equal(s.calls.filter((c) => match(c.url)).length, 1, 'a refusal is final: asked once');
       });
@@ -157,7 +159,7 @@ describe('preflight walks the flow once', () => {
       const s = v1((c) => (match(c.url) ? reply : undefined));
       const r = await preflight(input(s.fetch, flow));
       assert.equal(r.failures.length, 1, JSON.stringify(r));
-      assert.match(r.failures[0]!, why);
+      assert.match(r.failures[0]!.line, why);
       assert.deepEqual(r.warnings, []);
     });
   }

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
 import {
   abortEnabled,
   abortReason,
   abortSettingsFrom,
   AbortWatch,
-  clearAbort,
   DEFAULT_ABORT,
   p95Slos,
   periodLoad,
   phasesUntil,
-  recordAbort,
 } from '../../../src/verdict/abort.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
 import { type GeneratorHealth, type PeriodReport, type Summary, type Validity, verdict } from '../../../src/verdict/summary.ts';
@@ -115,7 +113,6 @@ describe('abort settings per environment', () => {
 });
 
 describe('the verdict of an aborted run', () => {
-  afterEach(clearAbort);
   const generator: GeneratorHealth = { overloaded: false, problems: [], plannedUsers: 10, createdUsers: 10, phases: [], saturatedPeriods: [] };
   const healthy: Validity = {
     generator,
@@ -125,10 +122,9 @@ describe('the verdict of an aborted run', () => {
   const checks = [{ expression: 'a < 1', passed: true, strict: true }];
 
   it('is ABORTED with the reason and the moment, and its own exit code, whatever the checks say', () => {
-    assert.equal(verdict(checks, healthy).kind, 'pass');
+    assert.equal(verdict({ checks: checks, validity: healthy }).kind, 'pass');
     const at = Date.UTC(2026, 11, 1, 23, 0, 5);
-    recordAbort({ reason: 'error rate 50.0 % above the abort limit 20.0 %', at, elapsedSec: 42 });
-    const v = verdict(checks, healthy);
+    const v = verdict({ checks, validity: healthy, abort: { reason: 'error rate 50.0 % above the abort limit 20.0 %', at, elapsedSec: 42 } });
     assert.equal(v.kind, 'aborted');
     assert.equal(v.passed, false);
     assert.equal(v.exitCode, EXIT.aborted);
@@ -139,8 +135,7 @@ describe('the verdict of an aborted run', () => {
   });
 
   it('keeps the other reasons after its own', () => {
-    recordAbort({ reason: 'x', at: 0 });
-    const v = verdict([{ expression: 'b < 1', passed: false, strict: true }], healthy);
+    const v = verdict({ checks: [{ expression: 'b < 1', passed: false, strict: true }], validity: healthy, abort: { reason: 'x', at: 0 } });
     assert.equal(v.kind, 'aborted');
     assert.deepEqual(v.reasons.slice(1), ['threshold failed: b < 1']);
   });

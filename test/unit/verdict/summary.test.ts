@@ -124,13 +124,13 @@ describe('planned users of recorded phases (plannedArrivals)', () => {
 
 describe('verdict', () => {
   it('passes with exit code 0 when every check passed on a valid run', () => {
-    const v = verdict([pass('a < 1'), pass('b < 2')], healthy);
+    const v = verdict({ checks: [pass('a < 1'), pass('b < 2')], validity: healthy });
     assert.deepEqual(v, { kind: 'pass', passed: true, causes: [], reasons: [], exitCode: 0 });
     assert.equal(verdictHeadline(v), 'PASS');
   });
 
   it('a failed strict check is slo_failed, exit code 1, naming the check', () => {
-    const v = verdict([pass('a < 1'), fail('luneo_render_enqueue_ms.p95 < 500')], healthy);
+    const v = verdict({ checks: [pass('a < 1'), fail('luneo_render_enqueue_ms.p95 < 500')], validity: healthy });
     assert.equal(v.kind, 'slo_failed');
     assert.equal(v.passed, false);
     assert.equal(v.exitCode, 1);
@@ -139,11 +139,11 @@ describe('verdict', () => {
   });
 
   it('a failed non-strict check does not fail the run', () => {
-    assert.equal(verdict([pass('a < 1'), fail('b < 2', false)], healthy).exitCode, 0);
+    assert.equal(verdict({ checks: [pass('a < 1'), fail('b < 2', false)], validity: healthy }).exitCode, 0);
   });
 
   it('no check at all is not a pass', () => {
-    const v = verdict([], healthy);
+    const v = verdict({ checks: [], validity: healthy });
     assert.equal(v.kind, 'slo_failed');
     assert.equal(v.exitCode, 1);
     assert.match(v.reasons[0] ?? '', /no threshold was checked/);
@@ -151,7 +151,7 @@ describe('verdict', () => {
 
   it('an overloaded generator invalidates the run: exit code 3, even when checks pass, naming where', () => {
     for (const checks of [[pass('a < 1')], [fail('a < 1')]]) {
-      const v = verdict(checks, overloaded);
+      const v = verdict({ checks: checks, validity: overloaded });
       assert.equal(v.kind, 'invalid');
       assert.deepEqual(v.causes, ['generator_overloaded']);
       assert.equal(v.passed, false);
@@ -166,7 +166,7 @@ describe('verdict', () => {
       [undelivered, 'load_not_delivered', 'INVALID (load not delivered)'],
       [limited, 'rate_limited', 'INVALID (rate limited)'],
     ] as const) {
-      const v = verdict([pass('a < 1')], validity);
+      const v = verdict({ checks: [pass('a < 1')], validity: validity });
       assert.equal(v.kind, 'invalid');
       assert.deepEqual(v.causes, [cause]);
       assert.equal(v.exitCode, 3);
@@ -177,15 +177,15 @@ describe('verdict', () => {
 
   it('a shortfall made of users held at the rate-limit gate headlines the limiter, the root cause, whatever the 429 share', () => {
     const gated: Validity = { ...limited, delivery: { ...undelivered.delivery, shortfallAtGate: true, gateHeldUserSeconds: 400 } };
-    const v = verdict([pass('a < 1')], gated);
+    const v = verdict({ checks: [pass('a < 1')], validity: gated });
     assert.deepEqual(v.causes, ['rate_limited', 'load_not_delivered']);
     assert.equal(verdictHeadline(v), 'INVALID (rate limited)');
     // Below the 429-share limit the gate's holds still name the limiter, with the user-seconds they took.
-    const quiet = verdict([pass('a < 1')], { ...gated, rateLimiting: notLimited });
+    const quiet = verdict({ checks: [pass('a < 1')], validity: { ...gated, rateLimiting: notLimited } });
     assert.deepEqual(quiet.causes, ['rate_limited', 'load_not_delivered']);
     assert.match(quiet.reasons[0] ?? '', /^rate limited: users waited at the rate-limit gate for 400 user-seconds/);
     // A shortfall of users who are gone (transport errors) stays the headline; the 429s follow it.
-    const gone = verdict([pass('a < 1')], { ...limited, delivery: { ...undelivered.delivery, shortfallAtGate: false } });
+    const gone = verdict({ checks: [pass('a < 1')], validity: { ...limited, delivery: { ...undelivered.delivery, shortfallAtGate: false } } });
     assert.deepEqual(gone.causes, ['load_not_delivered', 'rate_limited']);
     assert.equal(verdictHeadline(gone), 'INVALID (load not delivered)');
   });
