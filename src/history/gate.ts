@@ -103,6 +103,7 @@ export function judgeSeries(spec: SeriesSpec, values: readonly number[], o: Gate
   const log = spec.scale === 'log';
   const change = log ? Math.expm1(delta) : delta;
   if (Math.abs(change) < spec.minChange) return undefined;
+  if (log && spec.minAbsolute !== undefined && Math.abs(Math.exp(t.meanAfter) - Math.exp(t.meanBefore)) < spec.minAbsolute) return undefined;
   const up = delta > 0;
   return {
     key: spec.key,

@@ -19,6 +19,8 @@ export interface SeriesSpec {
   gated: boolean;
   /** the smallest change the gate fails a night for: relative for log series, absolute for linear ones */
   minChange: number;
+  /** for log series, also the smallest change in the series' own unit: 25 % of a 2-ms sandbox answer is no news */
+  minAbsolute?: number;
 }
 
 const LATENCY_STEPS = [
@@ -34,12 +36,14 @@ const LATENCY_STEPS = [
 
 /** A latency step of less than this is noise to a release gate, however significant. */
 export const MIN_LATENCY_CHANGE = 0.03;
+/** Nor is one of less than a millisecond: the sandbox answers in 2 ms, and a tenth of that is scheduling. */
+export const MIN_LATENCY_CHANGE_MS = 1;
 
 export const SERIES: readonly SeriesSpec[] = [
   ...LATENCY_STEPS.flatMap(([metric, label]) =>
     (['p50', 'p95', 'p99'] as const).map(
       // p95 only is gated: every gated series adds its own false alarms to the night's, and p99 of a short run is a few requests.
-      (q): SeriesSpec => ({ key: `${metric}.${q}`, label: `${label} ${q}`, unit: 'ms', worse: 'up', scale: 'log', gated: q === 'p95', minChange: MIN_LATENCY_CHANGE }),
+      (q): SeriesSpec => ({ key: `${metric}.${q}`, label: `${label} ${q}`, unit: 'ms', worse: 'up', scale: 'log', gated: q === 'p95', minChange: MIN_LATENCY_CHANGE, minAbsolute: MIN_LATENCY_CHANGE_MS }),
     ),
   ),
   { key: 'error_rate', label: 'error rate', unit: 'share', worse: 'up', scale: 'linear', gated: true, minChange: 0.002 },
