@@ -192,7 +192,13 @@ export function describeChange(c: Regression): string {
   const abs = (x: number) => `${x >= 0 ? '+' : ''}${fmtLevel(x, c.unit)}`;
   const size = c.relative ? `${pct(c.change)} (95 % interval ${pct(c.interval[0])} … ${pct(c.interval[1])})` : `${abs(c.change)} (95 % interval ${abs(c.interval[0])} … ${abs(c.interval[1])})`;
   const began = `began ${c.runsSince} runs ago at the run of ${c.began.at.slice(0, 16).replace('T', ' ')} UTC${c.began.commit ? ` (commit ${c.began.commit.slice(0, 12)})` : ''}`;
-  return `${c.label} ${size}: ${fmtLevel(c.previous, c.unit)} → ${fmtLevel(c.current, c.unit)}, ${began}, p = ${c.pValue < 0.0001 ? c.pValue.toExponential(1) : c.pValue.toFixed(4)}`;
+  return `${c.label} ${size}: ${fmtLevel(c.previous, c.unit)} → ${fmtLevel(c.current, c.unit)}, ${began}, ${fmtP(c.pValue)}`;
+}
+
+/** "p = 0.0031", "p = 3.4e-7"; a p below what doubles hold (two levels without spread) as "p < 1e-15". */
+export function fmtP(p: number): string {
+  if (p < 1e-15) return 'p < 1e-15';
+  return `p = ${p < 0.0001 ? p.toExponential(1) : p.toFixed(4)}`;
 }
 
 export function fmtLevel(v: number, unit: SeriesSpec['unit']): string {

@@ -9,7 +9,7 @@ import type { ChartSpec, Unit } from '../report/charts.ts';
 import { escapeHtml as e, jsonForScript } from '../report/escape.ts';
 import { assembleHtml } from '../report/html.ts';
 import { changePoints } from './change-points.ts';
-import { describeChange, fmtLevel, GATE_DEFAULTS, judgeHistory, RUNS_NEEDED } from './gate.ts';
+import { describeChange, fmtLevel, fmtP, GATE_DEFAULTS, judgeHistory, RUNS_NEEDED } from './gate.ts';
 import type { HistoryRecord } from './record.ts';
 import { SERIES, type SeriesSpec, transform } from './series.ts';
 
@@ -148,7 +148,7 @@ export function historyPage(records: readonly HistoryRecord[], source: string): 
       v.changes.map((c) => {
         const run = v.runs[c.index] as HistoryRecord;
         const rel = v.spec.scale === 'log' ? `${c.after >= c.before ? '+' : ''}${((100 * (c.after - c.before)) / c.before).toFixed(1)} %` : `${c.after >= c.before ? '+' : ''}${fmtLevel(c.after - c.before, v.spec.unit)}`;
-        return `<tr><td>${e(v.spec.label)}</td><td class="num">${c.index + 1}</td><td>${e(run.at.slice(0, 16).replace('T', ' '))} UTC</td><td><code>${e(run.commit?.slice(0, 12) ?? '–')}</code></td><td class="num">${e(fmtLevel(c.before, v.spec.unit))} → ${e(fmtLevel(c.after, v.spec.unit))}</td><td class="num">${e(rel)}</td><td class="num">${e(c.pValue.toExponential(1))}</td></tr>`;
+        return `<tr><td>${e(v.spec.label)}</td><td class="num">${c.index + 1}</td><td>${e(run.at.slice(0, 16).replace('T', ' '))} UTC</td><td><code>${e(run.commit?.slice(0, 12) ?? '–')}</code></td><td class="num">${e(fmtLevel(c.before, v.spec.unit))} → ${e(fmtLevel(c.after, v.spec.unit))}</td><td class="num">${e(rel)}</td><td class="num">${e(fmtP(c.pValue).replace(/^p = /, ''))}</td></tr>`;
       }),
     );
     const table = rows.length
