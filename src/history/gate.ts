@@ -27,7 +27,7 @@ export interface GateOptions {
  * Chosen on the evaluation (`BENCH_ONLY=gate npm run bench`, 100 seeded
  * histories of 60 runs per case): at 5 % run-to-run noise, at most 0.9
  * false alarms per 100 runs in any history without a slowdown; every 20 %
- * step found within 2 runs; a 10 % step found 95–98 times in 100, 71–72
+ * slowdown found within 2 runs; a 10 % step found 95–98 times in 100, 71–72
  * of them within 3 runs (median 2–3). A 10 % step at 5 % noise is two
  * standard deviations: with three runs of the new level, no test at one
  * false alarm in 100 nights finds it every time (bench/README.md).
