@@ -10,7 +10,7 @@ import { FULL, QUICK } from './lib/plan.ts';
 import { parseBashTimes } from './lib/proc.ts';
 import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
-import type { ResultsFile } from '../src/run/recorder.ts';
+import type { ResultsFile } from '../src/results/recorder.ts';
 import { evaluate, history, STEP_AT } from './lib/change-point-eval.ts';
 
 test('marginal cost cancels the fixed start-up cost', () => {

@@ -15,10 +15,10 @@
 import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../src/run/environments.ts';
+import { loadSettings } from '../src/config/environments.ts';
 import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
-import { expectedPeakRate } from '../src/run/setup.ts';
+import { expectedPeakRate } from '../src/before/setup.ts';
 import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limits, plan as planCapacity, type WorkerLine, workerCores, workerLine } from './lib/capacity.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
@@ -106,7 +106,7 @@ function demands(): Demand[] {
       concurrent: renders,
       unit: 'renders',
       requestsPerSecond: expectedPeakRate('render', prod, PROFILES.render.prod.stages),
-      basis: 'the package\'s own estimate (src/run/setup.ts expectedPeakRate: about one status poll per second per render in flight); CPU and memory per request and per user taken from the embed flow, not measured for renders',
+      basis: 'the package\'s own estimate (src/before/setup.ts expectedPeakRate: about one status poll per second per render in flight); CPU and memory per request and per user taken from the embed flow, not measured for renders',
     },
   ];
 }

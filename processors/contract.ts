@@ -5,12 +5,12 @@
  * says?" in seconds, before anyone launches thousands of users at it.
  */
 import type { AfterResponseHookFunction, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { makeBeforeHook } from '../src/before/before-hook.ts';
 import { redact, runtimeCredentials, secretsFromEnv } from '../src/api/credentials.ts';
 import { extractEmbedGrant, extractJobId, extractJobOutcome, extractRenderResult, isValidationAccepted, routes } from '../src/api/dialect.ts';
 import { originForShop } from '../src/flows/embed-visit.ts';
 import { renderInput } from '../src/flows/render-job.ts';
-import { runVars, sessionFor, settingsFor } from '../src/run/vu-runtime.ts';
+import { runVars, sessionFor, settingsFor } from '../src/user/vu-runtime.ts';
 
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];
 

@@ -3,10 +3,10 @@
  * the logic lives in ../src (dialect parsing, departure rule, accounting).
  */
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { makeBeforeHook } from '../src/before/before-hook.ts';
 import { classifyValidationFailure, extractEmbedGrant, isValidationAccepted, routes } from '../src/api/dialect.ts';
 import { handshakeMs, originForShop } from '../src/flows/embed-visit.ts';
-import { join, leave, startSampling } from '../src/run/presence.ts';
+import { join, leave, startSampling } from '../src/user/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, ZERO_AT_START } from '../src/metric-names.ts';
 import {
   accountResponse,
@@ -21,7 +21,7 @@ import {
   settingsFor,
   workerPlanFor,
   zeroCounters,
-} from '../src/run/vu-runtime.ts';
+} from '../src/user/vu-runtime.ts';
 
 /** The environment's Retry-After policy: every request of a visitor honours it. */
 function policyOf(context: VUContext) {

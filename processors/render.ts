@@ -4,11 +4,11 @@
  * job's logic is ../src/flows/render-job.ts.
  */
 import type { AfterResponseHookFunction, HookDone, VUContext, VUEvents } from 'artillery';
-import { makeBeforeHook } from '../src/run/before-hook.ts';
+import { makeBeforeHook } from '../src/before/before-hook.ts';
 import { runtimeCredentials } from '../src/api/credentials.ts';
 import { routes } from '../src/api/dialect.ts';
-import type { RunSettings } from '../src/run/environments.ts';
-import { join, leave, startSampling } from '../src/run/presence.ts';
+import type { RunSettings } from '../src/config/environments.ts';
+import { join, leave, startSampling } from '../src/user/presence.ts';
 import { COMMON_ZERO_AT_START, METRICS, RENDER_ZERO_AT_START } from '../src/metric-names.ts';
 import { newRenderJob, nextPoll, renderInput, onEnqueueResponse, onStatusResponse, pickRenderType, type RenderJob } from '../src/flows/render-job.ts';
 import {
@@ -24,7 +24,7 @@ import {
   settingsFor,
   workerPlanFor,
   zeroCounters,
-} from '../src/run/vu-runtime.ts';
+} from '../src/user/vu-runtime.ts';
 
 type RenderSettings = RunSettings['render'];
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];

@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BuildOptions } from 'esbuild-wasm';
 import { phasesFor, scaleStages, type Stage } from '../src/load/model.ts';
-import type { FlowName } from '../src/run/setup.ts';
-import type { ResultsFile } from '../src/run/recorder.ts';
-import { RESULT_FILES } from '../src/run/recorder.ts';
+import type { FlowName } from '../src/before/setup.ts';
+import type { ResultsFile } from '../src/results/recorder.ts';
+import { RESULT_FILES } from '../src/results/recorder.ts';
 import { encodeStages } from '../src/load/stages.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');

@@ -10,7 +10,7 @@ import { historyMarkdown, historyPage } from '../src/history/page.ts';
 import { recordOf } from '../src/history/record.ts';
 import { appendRecord, HISTORY_VARIABLE, historyDir, readHistory } from '../src/history/store.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
-import { resultsDir } from '../src/run/recorder.ts';
+import { resultsDir } from '../src/results/recorder.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
 
 const USAGE = `Usage: npm run history [-- --dir DIR] [--out FILE]

@@ -21,14 +21,15 @@ import { parseArgs } from 'node:util';
 import { CREDENTIAL_VARIABLES, redact, secretsFromEnv } from '../src/api/credentials.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
 import { judgeRun } from '../src/history/judge-run.ts';
-import { resultsDir, resultsFile, writeResults } from '../src/run/recorder.ts';
-import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/run/environments.ts';
+import { resultsDir, resultsFile, writeResults } from '../src/results/recorder.ts';
+import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../src/config/environments.ts';
 import { peakConcurrency, phasesFor, plannedArrivals, type Profile, scaleStages, type Stage } from '../src/load/model.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
-import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/run/setup.ts';
-import { ACCEPT_RATE_LIMIT_VARIABLE } from '../src/run/rate-limit-check.ts';
+import { checkGuard, CONFIRM_VARIABLE, UNGUARDED_PEAK } from '../src/before/setup.ts';
+import { ACCEPT_RATE_LIMIT_VARIABLE } from '../src/before/rate-limit-check.ts';
 import { describeStages, parseStages, StageSyntaxError, vusStages } from '../src/load/stages.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
+import { FLOWS } from '../src/flows/index.ts';
 import { overridesFor, ROOT } from './artillery-run.ts';
 import type { Env } from '../src/config/env.ts';
 
@@ -372,7 +373,7 @@ export function buildLoadPlan(r: LoadRequest, c: CheckedLoad, env: Env = process
   const distributed = platform !== 'local';
   const notes: string[] = [];
   const warnings: string[] = [];
-  const who = scenario === 'embed' ? 'visitors' : 'renderers';
+  const who = FLOWS[scenario].users.many;
   notes.push(
     `${scenario} on ${environment} (${settings.baseUrl}, dialect ${settings.dialect}), profile ${profile.name}${profileEnv ? ` (from ${profileEnv})` : ''}: ` +
       `peak ${fmt(peakConcurrency(stages))} concurrent ${who}, platform ${platform}`,
@@ -412,7 +413,7 @@ export function buildLoadPlan(r: LoadRequest, c: CheckedLoad, env: Env = process
   }
   if (platform === 'lambda') {
     if (memory !== undefined) args.push('--memory-size', String(memory));
-    const needs = settings.dialect === 'v1' ? ['LUNEO_EMAIL', 'LUNEO_PASSWORD'] : scenario === 'render' ? ['API_KEY'] : [];
+    const needs = settings.dialect === 'v1' ? ['LUNEO_EMAIL', 'LUNEO_PASSWORD'] : FLOWS[scenario].seedNeedsApiKey ? ['API_KEY'] : [];
     // Each worker's before hook checks the guard against its own share (the luneoStages it is given).
     if (settings.guarded && peakConcurrency(scaleStages(stages, divisor)) > UNGUARDED_PEAK) needs.push(CONFIRM_VARIABLE);
     const dotenv = valueOf(extra, ['--dotenv']);

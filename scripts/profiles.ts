@@ -1,10 +1,12 @@
 /**
- * Writes each scenario's per-environment phases and stages from
- * src/load/profiles.ts into scenarios/<name>.yml, keeping comments. Run after
- * changing a profile: `npm run profiles`. `--check` only reports drift
- * (the test suite runs it).
+ * Writes the flow table (src/flows/table.ts) from the flow files beside it,
+ * and each scenario's per-environment phases and stages from the flows'
+ * profiles into scenarios/<name>.yml, keeping comments. Run after adding a
+ * flow or changing a profile: `npm run profiles`. `--check` only reports
+ * drift (the test suite runs it).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { phasesFor } from '../src/load/model.ts';
@@ -43,9 +45,49 @@ export function rendered(scenario: ScenarioName): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+const FLOWS_DIR = path.join(ROOT, 'src', 'flows');
+const FLOW_TABLE = path.join(FLOWS_DIR, 'table.ts');
+
+/** The flows the flow files describe: each `export const <name> = { … } satisfies FlowDescription`, by file. */
+export function flowFiles(): { file: string; name: string }[] {
+  const out: { file: string; name: string }[] = [];
+  for (const file of readdirSync(FLOWS_DIR).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'table.ts').sort()) {
+    const text = readFileSync(path.join(FLOWS_DIR, file), 'utf8');
+    // Each exported constant up to the next export: a flow's ends in `} satisfies FlowDescription;`.
+    const starts = [...text.matchAll(/^export const (\w+) = /gm)];
+    starts.forEach((m, i) => {
+      const body = text.slice(m.index, starts[i + 1]?.index ?? text.length);
+      if (/^\} satisfies FlowDescription;/m.test(body)) out.push({ file, name: m[1] as string });
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** src/flows/table.ts: the one table of flows, from the flow files (src/flows/index.ts reads it). */
+export function flowTable(flows: readonly { file: string; name: string }[]): string {
+  return `// Written by \`npm run profiles\` from the flow files of src/flows/: do not edit; \`npm test\` fails when it drifts.
+${flows.map((f) => `import { ${f.name} } from './${f.file}';`).join('\n')}
+
+/** Every flow the package runs, by name. */
+export const FLOWS = { ${flows.map((f) => f.name).join(', ')} };
+`;
+}
+
 function main(): number {
   const check = process.argv.includes('--check');
   let drift = 0;
+  const table = flowTable(flowFiles());
+  if (readFileSync(FLOW_TABLE, 'utf8') !== table) {
+    if (check) {
+      drift++;
+      console.error(`${path.relative(ROOT, FLOW_TABLE)}: differs from the flow files of src/flows/ (run npm run profiles)`);
+    } else {
+      writeFileSync(FLOW_TABLE, table);
+      console.log(`wrote ${path.relative(ROOT, FLOW_TABLE)}`);
+      // This process loaded the old table: the phases of a new flow come from a fresh one.
+      return spawnSync(process.execPath, [import.meta.filename], { stdio: 'inherit' }).status ?? 1;
+    }
+  }
   for (const scenario of SCENARIOS) {
     const file = scenarioFile(scenario);
     const next = rendered(scenario);

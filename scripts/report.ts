@@ -11,7 +11,7 @@ import { SECRET_VARIABLES } from '../src/api/credentials.ts';
 import { shownPath, writeReports } from '../src/report/index.ts';
 import { readResultsFile, ReportInputError } from '../src/report/load.ts';
 import { compare, type Comparison, parseRegressionLimit, REGRESSION_VARIABLE, withRegressionVerdict } from '../src/report/baseline.ts';
-import { verdictText } from '../src/run/recorder.ts';
+import { verdictText } from '../src/results/recorder.ts';
 import { EXIT } from '../src/verdict/exit-codes.ts';
 import { worstExitCode } from '../src/verdict/summary.ts';
 

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { startSandbox } from '../sandbox/index.ts';
+import { FLOWS, type FlowName } from '../src/flows/index.ts';
 import { ROOT, runArtillery } from './artillery-run.ts';
 
 const dialect = process.env.LUNEO_DIALECT?.trim() || 'seed';
@@ -15,7 +16,8 @@ const sandbox = await startSandbox({ render: { timeFactor: 0.02 } });
 console.log(`sandbox: API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl} (dialect ${dialect})\n`);
 const outcomes: { scenario: string; code: number | null; verdict: string }[] = [];
 try {
-  for (const scenario of ['contract', 'embed', 'render'] as const) {
+  // Every flow at its local profile, the one-user checks first.
+  for (const scenario of (Object.keys(FLOWS) as FlowName[]).sort((a, b) => Number(FLOWS[a].load) - Number(FLOWS[b].load))) {
     const r = await runArtillery({
       scenario,
       environment: 'local',
@@ -26,7 +28,7 @@ try {
     });
     const verdict = r.timedOut
       ? 'did not finish in time'
-      : scenario === 'contract'
+      : !FLOWS[scenario].load
         ? r.code === 0
           ? 'every route answered as the dialect says'
           : 'the target does not speak the dialect'

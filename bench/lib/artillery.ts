@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ResultsFile } from '../../src/run/recorder.ts';
+import type { ResultsFile } from '../../src/results/recorder.ts';
 import { spawnBounded } from './children.ts';
 import { machineCpu, parseBashTimes, processCpuSeconds, processRssKb, threadCpuSeconds } from './proc.ts';
 

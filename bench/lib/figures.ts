@@ -3,7 +3,7 @@
  * results of finished runs, so that the arithmetic can be checked apart
  * from the machinery (bench/figures.test.ts).
  */
-import type { ResultsFile } from '../../src/run/recorder.ts';
+import type { ResultsFile } from '../../src/results/recorder.ts';
 import { METRICS } from '../../src/metric-names.ts';
 import type { PeriodReport } from '../../src/verdict/summary.ts';
 import { type PhaseEvent, type Sample, valueAt } from './artillery.ts';

@@ -10,11 +10,11 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RESULT_FILES } from '../../src/run/recorder.ts';
+import { RESULT_FILES } from '../../src/results/recorder.ts';
 import { type Stage, totalDuration } from '../../src/load/model.ts';
 import { processorBundle, profileOverrides } from '../../scripts/artillery-run.ts';
-import { environmentsWith } from '../../src/run/environment-overlay.ts';
-import { loadSettings } from '../../src/run/environments.ts';
+import { environmentsWith } from '../../src/config/environment-overlay.ts';
+import { loadSettings } from '../../src/config/environments.ts';
 import { type ArtilleryOutcome, runArtilleryJob } from './artillery.ts';
 import { spawnBounded } from './children.ts';
 import {

@@ -26,11 +26,11 @@ import {
   type ReporterConfig,
 } from '../../src/export/metrics-export.ts';
 import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sampler.ts';
-import { readRunAccess, readRunInfo, type RunInfo } from '../../src/run/info.ts';
-import { type PhaseLike, publishWorkerPhases } from '../../src/run/worker-plan.ts';
-import { finishRun, type RunRecorder, createRecorder } from '../../src/run/recorder.ts';
-import type { RawPeriod } from '../../src/run/kill-switch.ts';
-import { RunWatch } from '../../src/run/run-watch.ts';
+import { readRunAccess, readRunInfo, type RunInfo } from '../../src/before/info.ts';
+import { type PhaseLike, publishWorkerPhases } from '../../src/user/worker-plan.ts';
+import { finishRun, type RunRecorder, createRecorder } from '../../src/results/recorder.ts';
+import type { RawPeriod } from '../../src/watch/kill-switch.ts';
+import { RunWatch } from '../../src/watch/run-watch.ts';
 
 interface ArtilleryGlobal {
   ext(e: { ext: 'beforeExit'; method: (event: { report?: unknown }) => Promise<void> }): void;

@@ -4,7 +4,7 @@
  * built-in fake ones, so that a local run needs no set-up.
  */
 import type { Dialect } from './dialect.ts';
-import { ConfigError, type RunSettings } from '../run/environments.ts';
+import { ConfigError, type RunSettings } from '../config/environments.ts';
 import type { Env } from '../config/env.ts';
 
 /** The sandbox's built-in credentials (fake, printed in its banner). */
@@ -19,16 +19,16 @@ export type Credentials =
   | { dialect: 'v1'; email: string; password: string };
 
 
-/** What the scenario needs: the embed path of the seed dialect is public. */
-export function resolveCredentials(settings: RunSettings, needs: 'render' | 'embed', env: Env = process.env): Credentials | undefined {
+/** What the flow needs: v1 always logs in; in the seed dialect only some routes want the API key (the embed path is public). */
+export function resolveCredentials(settings: RunSettings, flow: { title: string; seedNeedsApiKey: boolean }, env: Env = process.env): Credentials | undefined {
   const dialect: Dialect = settings.dialect;
   const fallback = settings.sandbox;
   if (dialect === 'seed') {
-    if (needs === 'embed') return undefined;
+    if (!flow.seedNeedsApiKey) return undefined;
     const apiKey = env.API_KEY?.trim() || (fallback ? SANDBOX_CREDENTIALS.apiKey : undefined);
     if (!apiKey) {
       throw new ConfigError(
-        `API_KEY is not set: the render pipeline needs a bearer API key for ${settings.environment} (${settings.baseUrl}). ` +
+        `API_KEY is not set: ${flow.title} needs a bearer API key for ${settings.environment} (${settings.baseUrl}). ` +
           'Set it in the environment (API_KEY=... npx artillery run ...) or, in CI, from the repository secret LUNEO_API_KEY. No request was sent.',
       );
     }

@@ -10,7 +10,7 @@
  */
 import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
 import { retryAfterMs } from '../api/retry-after.ts';
-import type { PlatformSample } from '../run/recorder.ts';
+import type { PlatformSample } from '../results/recorder.ts';
 import { maxOf, parsePrometheusText, sumOf } from './prometheus-text.ts';
 
 export const SAMPLE_INTERVAL_MS = 10_000;

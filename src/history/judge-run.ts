@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { SCENARIOS } from '../load/profiles.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
 import { describeChange, fmtLevel, type GateResult, judgeHistory, RUNS_NEEDED } from './gate.ts';
 import { recordOf } from './record.ts';

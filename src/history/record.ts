@@ -6,8 +6,9 @@
  * was valid. Small and flat, one JSON file per run, so that a history on a
  * git branch diffs and merges line by line.
  */
+import { flowOf } from '../flows/index.ts';
 import { METRICS } from '../metric-names.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 
 export const HISTORY_SCHEMA = 1;
 
@@ -28,11 +29,11 @@ export interface HistoryRecord {
   figures: Record<string, number>;
 }
 
-/** The step histograms whose percentiles are kept, per scenario. */
-const STEPS: Record<string, readonly string[]> = {
-  embed: [METRICS.embed.tokenMs, METRICS.embed.widgetMs, METRICS.embed.validateMs, METRICS.embed.handshakeMs, METRICS.requests.okMs],
-  render: [METRICS.render.enqueueMs, METRICS.render.statusMs, METRICS.render.jobProcessingMs, METRICS.requests.okMs],
-};
+/** The step histograms whose percentiles are kept: the flow's steps, its render jobs' processing time, and all successful requests. */
+function keptSteps(scenario: string): string[] {
+  const flow = flowOf(scenario);
+  return [...(flow?.steps.map((s) => s.metric) ?? []), ...(flow?.renderJobs ? [METRICS.render.jobProcessingMs] : []), METRICS.requests.okMs];
+}
 
 function ratio(num: number | undefined, den: number | undefined): number | undefined {
   return num !== undefined && den !== undefined && den > 0 ? num / den : undefined;
@@ -46,8 +47,7 @@ export function figuresOf(r: ResultsFile): Record<string, number> {
   const put = (key: string, v: number | undefined) => {
     if (v !== undefined && Number.isFinite(v)) out[key] = Math.round(v * 1e6) / 1e6;
   };
-  const steps = STEPS[r.luneo.scenario] ?? [METRICS.requests.okMs];
-  for (const metric of steps) {
+  for (const metric of keptSteps(r.luneo.scenario)) {
     const h = s[metric];
     if (!h || h.count === 0) continue;
     put(`${metric}.p50`, h.p50);

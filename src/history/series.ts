@@ -5,6 +5,7 @@
  * size at 40 ms as at 400 ms. Shares (error rate, success) are judged as
  * they are, with a smallest change worth failing a night for.
  */
+import { FLOWS } from '../flows/index.ts';
 import { METRICS } from '../metric-names.ts';
 
 export interface SeriesSpec {
@@ -23,16 +24,12 @@ export interface SeriesSpec {
   minAbsolute?: number;
 }
 
-const LATENCY_STEPS = [
-  [METRICS.embed.tokenMs, 'embed token'],
-  [METRICS.embed.widgetMs, 'widget document'],
-  [METRICS.embed.validateMs, 'nonce validation'],
-  [METRICS.embed.handshakeMs, 'full handshake'],
-  [METRICS.render.enqueueMs, 'render enqueue'],
-  [METRICS.render.statusMs, 'render status'],
+/** Every flow's steps (src/flows/), render processing time, and all successful requests. */
+const LATENCY_STEPS: readonly (readonly [string, string])[] = [
+  ...Object.values(FLOWS).flatMap((f) => f.steps.map((s) => [s.metric, s.title.toLowerCase()] as const)),
   [METRICS.render.jobProcessingMs, 'render processing'],
   [METRICS.requests.okMs, 'all successful requests'],
-] as const;
+];
 
 /** A latency step of less than this is noise to a release gate, however significant. */
 export const MIN_LATENCY_CHANGE = 0.03;

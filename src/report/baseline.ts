@@ -6,7 +6,7 @@
  * (LUNEO_MAX_REGRESSION=20%) fails the verdict.
  */
 import { METRICS } from '../metric-names.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
 import { STEP_METRICS } from './charts.ts';
 import { runSpan } from './format.ts';

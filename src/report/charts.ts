@@ -8,10 +8,11 @@ import { splitCheck } from '../verdict/check-values.ts';
 import { concurrencyAt } from '../load/model.ts';
 import { decodeStages } from '../load/stages.ts';
 import { METRICS } from '../metric-names.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } from '../verdict/summary.ts';
 import { fmtMs, runSpan } from './format.ts';
 import { errorKinds, who } from './summary.ts';
+import { FLOWS, flowOf } from '../flows/index.ts';
 
 /** How the page formats the values of a chart (axis ticks and legend). */
 export type Unit = 'ms' | 's' | 'per_s' | 'count' | 'users' | 'jobs' | 'share';
@@ -45,19 +46,8 @@ export interface ChartSpec {
   note?: string;
 }
 
-/** The named steps whose latency gets a chart, per scenario. */
-export const STEP_METRICS: Record<string, { metric: string; title: string }[]> = {
-  embed: [
-    { metric: METRICS.embed.tokenMs, title: 'Embed token' },
-    { metric: METRICS.embed.widgetMs, title: 'Widget document' },
-    { metric: METRICS.embed.validateMs, title: 'Nonce validation' },
-    { metric: METRICS.embed.handshakeMs, title: 'Whole handshake' },
-  ],
-  render: [
-    { metric: METRICS.render.enqueueMs, title: 'Render enqueue' },
-    { metric: METRICS.render.statusMs, title: 'Render status poll' },
-  ],
-};
+/** The named steps whose latency gets a chart, per scenario: each flow's own (src/flows/). */
+export const STEP_METRICS: Record<string, readonly { metric: string; title: string }[]> = Object.fromEntries(Object.values(FLOWS).map((f) => [f.name, f.steps]));
 
 const ALL_REQUESTS = { metric: METRICS.requests.allMs, title: 'All requests' };
 
@@ -278,7 +268,8 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
   );
 
   const R = METRICS.render;
-  if (r.luneo.scenario === 'render' || counters.some((k) => k.startsWith('luneo_render_'))) {
+  // Render jobs: a flow that has them, or a file whose counters say so (an -o file of unknown scenario).
+  if (flowOf(r.luneo.scenario)?.renderJobs === true || counters.some((k) => k.startsWith(FLOWS.render.metricPrefix))) {
     charts.push(
       chart(
         { id: 'render-jobs', group: 'Render jobs', title: 'Render job outcomes', subtitle: 'jobs per 10-second period', unit: 'jobs', x: a.x },

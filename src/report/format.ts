@@ -1,6 +1,6 @@
 /** Number, time and label formatting shared by the HTML and Markdown reports. */
 import { verdictHeadline } from '../verdict/summary.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 
 export function fmtNumber(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';

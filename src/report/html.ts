@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { historyRows, historySentence } from '../history/judge-run.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import type { ChartSpec } from './charts.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
 import { displayUrl } from '../api/display-url.ts';
+import { flowOf } from '../flows/index.ts';
 import { fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtSeconds, fmtTime, runSpan, type VerdictLabel } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { checkLines, topCounters, who } from './summary.ts';
@@ -67,7 +68,7 @@ function header(i: HtmlInput): string {
     ['Scenario', l.scenario],
     ['Environment', run?.environment ?? '–'],
     ['Dialect', run?.dialect ?? '–'],
-    ['Target', run ? (l.scenario === 'embed' && run.widgetUrl ? `${displayUrl(run.baseUrl)} (widget ${displayUrl(run.widgetUrl)})` : displayUrl(run.baseUrl)) : '–'],
+    ['Target', run ? (flowOf(l.scenario)?.usesWidget && run.widgetUrl ? `${displayUrl(run.baseUrl)} (widget ${displayUrl(run.widgetUrl)})` : displayUrl(run.baseUrl)) : '–'],
     ['Profile', run ? `${run.profile} (stages ${run.stages}; peak ${fmtNumber(run.peakUsers)} users, about ${fmtNumber(run.expectedPeakRate)} requests/s)` : '–'],
     ['Time', span.start === undefined ? '–' : `${fmtTime(span.start)}${span.end !== undefined ? ` (${fmtDuration(span.end - span.start)})` : ''}`],
   ];

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redact } from '../api/credentials.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import { buildCharts } from './charts.ts';
 import { verdictLabel } from './format.ts';
 import { assembleHtml, renderHtmlBody } from './html.ts';

@@ -6,7 +6,7 @@
  */
 import { describeChange } from '../history/gate.ts';
 import { seriesSpec } from '../history/series.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import type { Comparison } from './baseline.ts';
 import { runSpan, type VerdictLabel } from './format.ts';
 import { checkLines } from './summary.ts';

@@ -8,9 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type LuneoSection, RESULT_FILES, type ResultsFile, summarizeMetrics } from '../run/recorder.ts';
+import { type LuneoSection, RESULT_FILES, type ResultsFile, summarizeMetrics } from '../results/recorder.ts';
 import type { PeriodReport, Summary } from '../verdict/summary.ts';
 import { evaluateEnsure, scenarioEnsure } from '../verdict/thresholds.ts';
+import { FLOWS } from '../flows/index.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
 export class ReportInputError extends Error {
@@ -67,9 +68,7 @@ function guessScenario(file: string, aggregate: PeriodReport): string {
   const base = path.basename(file);
   for (const [scenario, name] of Object.entries(RESULT_FILES)) if (base === name) return scenario;
   const names = Object.keys(aggregate.counters).concat(Object.keys(aggregate.summaries));
-  if (names.some((k) => k.startsWith('luneo_render_'))) return 'render';
-  if (names.some((k) => k.startsWith('luneo_embed_'))) return 'embed';
-  return 'unknown';
+  return Object.values(FLOWS).find((f) => names.some((k) => k.startsWith(f.metricPrefix)))?.name ?? 'unknown';
 }
 
 /**

@@ -3,7 +3,7 @@
  * request comment, with the full report's path for everything else.
  */
 import { historyRows, historySentence } from '../history/judge-run.ts';
-import type { ResultsFile } from '../run/recorder.ts';
+import type { ResultsFile } from '../results/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
 import { displayUrl } from '../api/display-url.ts';
 import { fmtDuration, fmtNumber, fmtTime, runSpan, type VerdictLabel } from './format.ts';

@@ -4,9 +4,10 @@
  */
 import { splitCheck } from '../verdict/check-values.ts';
 import { METRICS } from '../metric-names.ts';
-import type { CheckRow, ResultsFile } from '../run/recorder.ts';
+import type { CheckRow, ResultsFile } from '../results/recorder.ts';
 import { GENERATOR_LIMITS } from '../verdict/summary.ts';
 import { fmtMs, fmtNumber, fmtPercent } from './format.ts';
+import { flowOf } from '../flows/index.ts';
 
 /** Counters of things that went wrong, by kind: the suffixes the package's metric names use. */
 const BAD_EVENT = /^luneo_.+_(failed|rate_limited|non_json|origin_mismatch|replayed|invalid|missing|give_ups|failures)$/;
@@ -67,7 +68,7 @@ export function generatorLine(r: ResultsFile): string {
 }
 
 export function who(r: ResultsFile): string {
-  return r.luneo.scenario === 'render' ? 'renderers' : r.luneo.scenario === 'embed' ? 'visitors' : 'users';
+  return flowOf(r.luneo.scenario)?.users.many ?? 'users';
 }
 
 export function concurrencyLine(r: ResultsFile): string {

@@ -3,7 +3,7 @@
  * checked against abort limits (error rate, each step's p95 against its
  * SLO), and a breach that lasts stops the run with the verdict ABORTED.
  * Pure rules and a small state machine; the plugin feeds it periods and
- * does the stopping (src/run/kill-switch.ts).
+ * does the stopping (src/watch/kill-switch.ts).
  */
 import { METRICS } from '../metric-names.ts';
 import type { PeriodReport, PhaseRecord } from './summary.ts';

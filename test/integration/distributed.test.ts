@@ -302,7 +302,7 @@ describe('the bundle Artillery ships to each distributed worker', () => {
         assert.equal(typeof engine.default?.prototype?.createScenario, 'function', 'the engine exports its class as default');
 
         // The before hook reads environments/ next to scenarios/ in the bundle.
-        const environments = (await import(pathToFileURL(path.join(dir, 'src', 'run', 'environments.ts')).href)) as typeof import('../../src/run/environments.ts');
+        const environments = (await import(pathToFileURL(path.join(dir, 'src', 'config', 'environments.ts')).href)) as typeof import('../../src/config/environments.ts');
         for (const environment of DISTRIBUTED_ENVIRONMENTS) {
           const settings = environments.loadSettings(environment, environments.environmentsDir(path.join(dir, 'scenarios', `${scenario}.yml`), {}), {});
           assert.equal(new URL(settings.baseUrl).hostname, HOSTS[environment]);

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { METRICS } from '../../src/metric-names.ts';
-import { TRANSIENT_ATTEMPTS } from '../../src/run/preflight.ts';
+import { TRANSIENT_ATTEMPTS } from '../../src/before/preflight.ts';
 import { counter, environmentsWith, failedChecks, loadRun, PREFLIGHT_WALK, QUICK_PAGES, tail, until, withSandbox, WORKERS_LABEL } from '../support/load-run.ts';
 
 /** Many page views per second: injected faults at a few percent show every time. */

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { nodeCommand, ROOT } from '../../scripts/artillery-run.ts';
-import { RESULT_FILES, type ResultsFile } from '../../src/run/recorder.ts';
+import { RESULT_FILES, type ResultsFile } from '../../src/results/recorder.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { parseJunit } from '../support/junit.ts';
 import { environmentsWith, freshResultsDir, PRIORITY, QUICK_PAGES, withSandbox, workersEnv } from '../support/load-run.ts';

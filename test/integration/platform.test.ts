@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS } from '../../src/metric-names.ts';
-import { prepareRun } from '../../src/run/setup.ts';
+import { prepareRun } from '../../src/before/setup.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { counter, environmentsWith, loadRun, tail, withSandbox, workersEnv } from '../support/load-run.ts';
 import type { Sandbox } from '../../sandbox/index.ts';

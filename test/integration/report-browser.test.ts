@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { historyPage } from '../../src/history/page.ts';
 import { buildCharts, drawnCharts, writeReports } from '../../src/report/index.ts';
 import { readResultsFile } from '../../src/report/load.ts';
-import type { ResultsFile } from '../../src/run/recorder.ts';
+import type { ResultsFile } from '../../src/results/recorder.ts';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.ts';
 import { steppedHistory } from '../support/history.ts';
 

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
 import type { Stage } from '../../src/load/model.ts';
-import type { FlowName } from '../../src/run/setup.ts';
-export { environmentsWith } from '../../src/run/environment-overlay.ts';
+import type { FlowName } from '../../src/before/setup.ts';
+export { environmentsWith } from '../../src/config/environment-overlay.ts';
 import { type ArtilleryRunResult, runArtillery } from '../../scripts/artillery-run.ts';
 
 /**

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { finishDistributed, planLoad } from '../../scripts/load.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
-import type { ResultsFile } from '../../src/run/recorder.ts';
+import type { ResultsFile } from '../../src/results/recorder.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const TARGET = { BASE_URL: 'https://api.example.test', WIDGET_URL: 'https://widget.example.test', LUNEO_DIALECT: 'seed', LUNEO_ACCEPT_RATE_LIMIT: '1' };

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { planLoad, UsageError } from '../../scripts/load.ts';
-import { RESULT_FILES } from '../../src/run/recorder.ts';
+import { RESULT_FILES } from '../../src/results/recorder.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const WORKFLOW = path.join(ROOT, '.github', 'workflows', 'load-test.yml');

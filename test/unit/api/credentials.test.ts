@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { redact, resolveCredentials, SANDBOX_CREDENTIALS, SECRET_VARIABLES, secretsFromEnv, secretValues } from '../../../src/api/credentials.ts';
-import { ConfigError, type RunSettings, settingsFrom } from '../../../src/run/environments.ts';
+import { ConfigError, type RunSettings, settingsFrom } from '../../../src/config/environments.ts';
+import { FLOWS } from '../../../src/flows/index.ts';
 
 function settings(dialect: 'seed' | 'v1', sandbox: boolean): RunSettings {
   return settingsFrom(
@@ -18,27 +19,27 @@ function configError(fn: () => unknown, pattern: RegExp): void {
 
 describe('resolveCredentials: seed', () => {
   it('the embed path is public: no credentials, even without API_KEY', () => {
-    assert.equal(resolveCredentials(settings('seed', false), 'embed', {}), undefined);
+    assert.equal(resolveCredentials(settings('seed', false), FLOWS.embed, {}), undefined);
   });
 
   it('render needs API_KEY; without it a ConfigError that names the variable and target', () => {
-    configError(() => resolveCredentials(settings('seed', false), 'render', {}), /API_KEY is not set.*staging \(https:\/\/api\.example\.test\).*No request was sent/s);
-    configError(() => resolveCredentials(settings('seed', false), 'render', { API_KEY: '   ' }), /API_KEY is not set/);
+    configError(() => resolveCredentials(settings('seed', false), FLOWS.render, {}), /API_KEY is not set.*staging \(https:\/\/api\.example\.test\).*No request was sent/s);
+    configError(() => resolveCredentials(settings('seed', false), FLOWS.render, { API_KEY: '   ' }), /API_KEY is not set/);
   });
 
   it('takes API_KEY, trimmed', () => {
-    assert.deepEqual(resolveCredentials(settings('seed', false), 'render', { API_KEY: ' key-123 ' }), { dialect: 'seed', apiKey: 'key-123' });
+    assert.deepEqual(resolveCredentials(settings('seed', false), FLOWS.render, { API_KEY: ' key-123 ' }), { dialect: 'seed', apiKey: 'key-123' });
   });
 
   it('against the sandbox it falls back to the built-in key, and API_KEY still wins', () => {
-    assert.deepEqual(resolveCredentials(settings('seed', true), 'render', {}), { dialect: 'seed', apiKey: SANDBOX_CREDENTIALS.apiKey });
-    assert.deepEqual(resolveCredentials(settings('seed', true), 'render', { API_KEY: 'mine' }), { dialect: 'seed', apiKey: 'mine' });
+    assert.deepEqual(resolveCredentials(settings('seed', true), FLOWS.render, {}), { dialect: 'seed', apiKey: SANDBOX_CREDENTIALS.apiKey });
+    assert.deepEqual(resolveCredentials(settings('seed', true), FLOWS.render, { API_KEY: 'mine' }), { dialect: 'seed', apiKey: 'mine' });
   });
 });
 
 describe('resolveCredentials: v1', () => {
   it('needs LUNEO_EMAIL and LUNEO_PASSWORD for both scenarios (every v1 route needs a login)', () => {
-    for (const needs of ['render', 'embed'] as const) {
+    for (const needs of [FLOWS.render, FLOWS.embed]) {
       configError(() => resolveCredentials(settings('v1', false), needs, {}), /LUNEO_EMAIL and LUNEO_PASSWORD must be set/);
       configError(() => resolveCredentials(settings('v1', false), needs, { LUNEO_EMAIL: 'a@b.c' }), /LUNEO_EMAIL and LUNEO_PASSWORD must be set/);
       configError(() => resolveCredentials(settings('v1', false), needs, { LUNEO_PASSWORD: 'pw' }), /LUNEO_EMAIL and LUNEO_PASSWORD must be set/);
@@ -46,11 +47,11 @@ describe('resolveCredentials: v1', () => {
   });
 
   it('an API_KEY does not replace the login', () => {
-    configError(() => resolveCredentials(settings('v1', false), 'render', { API_KEY: 'k' }), /LUNEO_EMAIL/);
+    configError(() => resolveCredentials(settings('v1', false), FLOWS.render, { API_KEY: 'k' }), /LUNEO_EMAIL/);
   });
 
   it('takes the email trimmed and the password as is', () => {
-    assert.deepEqual(resolveCredentials(settings('v1', false), 'embed', { LUNEO_EMAIL: ' a@b.c ', LUNEO_PASSWORD: ' pw ' }), {
+    assert.deepEqual(resolveCredentials(settings('v1', false), FLOWS.embed, { LUNEO_EMAIL: ' a@b.c ', LUNEO_PASSWORD: ' pw ' }), {
       dialect: 'v1',
       email: 'a@b.c',
       password: ' pw ',
@@ -58,7 +59,7 @@ describe('resolveCredentials: v1', () => {
   });
 
   it('against the sandbox it falls back to the built-in login', () => {
-    assert.deepEqual(resolveCredentials(settings('v1', true), 'render', {}), {
+    assert.deepEqual(resolveCredentials(settings('v1', true), FLOWS.render, {}), {
       dialect: 'v1',
       email: SANDBOX_CREDENTIALS.email,
       password: SANDBOX_CREDENTIALS.password,
@@ -67,7 +68,7 @@ describe('resolveCredentials: v1', () => {
 
   it('the error message never contains a secret', () => {
     assert.throws(
-      () => resolveCredentials(settings('v1', false), 'render', { LUNEO_PASSWORD: 'hunter2-secret' }),
+      () => resolveCredentials(settings('v1', false), FLOWS.render, { LUNEO_PASSWORD: 'hunter2-secret' }),
       (err: Error) => !err.message.includes('hunter2-secret'),
     );
   });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type MetricsFetch, type MetricsResponse, PlatformSampler, type SamplerOptions, toPlatformSample } from '../../../src/export/platform-sampler.ts';
-import type { PlatformSample } from '../../../src/run/recorder.ts';
+import type { PlatformSample } from '../../../src/results/recorder.ts';
 import { RateLimitGate } from '../../../src/api/rate-limit-gate.ts';
 
 const URL_ = 'https://api.example.test/api/v1/metrics';

@@ -8,7 +8,7 @@ import { historyMarkdown, historyPage, sparkline } from '../../../src/history/pa
 import { figuresOf, recordOf } from '../../../src/history/record.ts';
 import { steppedHistory } from '../../support/history.ts';
 import { appendRecord, historyDir, readHistory } from '../../../src/history/store.ts';
-import type { ResultsFile } from '../../../src/run/recorder.ts';
+import type { ResultsFile } from '../../../src/results/recorder.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
 
 const FIXTURE = path.join(import.meta.dirname, '..', '..', 'fixtures', 'load-test-results.json');

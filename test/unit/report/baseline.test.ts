@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
 import { change, compare, parseRegressionLimit, pointChange, withRegressionVerdict } from '../../../src/report/baseline.ts';
 import { renderReports } from '../../../src/report/index.ts';
-import type { ResultsFile } from '../../../src/run/recorder.ts';
+import type { ResultsFile } from '../../../src/results/recorder.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
 import { parseJunit } from '../../support/junit.ts';
 

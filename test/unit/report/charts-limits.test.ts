@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
 import { buildCharts } from '../../../src/report/charts.ts';
-import type { ResultsFile } from '../../../src/run/recorder.ts';
+import type { ResultsFile } from '../../../src/results/recorder.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const fixture = (): ResultsFile => JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'load-test-results.json'), 'utf8')) as ResultsFile;

@@ -15,7 +15,7 @@ import { buildCharts, drawnCharts, renderReports, reportPaths, writeReports } fr
 import { escapeHtml, escapeMarkdown, jsonForScript, markdownCode } from '../../../src/report/escape.ts';
 import { loadUplot } from '../../../src/report/html.ts';
 import { readResultsFile } from '../../../src/report/load.ts';
-import { createRecorder, finishRun, type ResultsFile } from '../../../src/run/recorder.ts';
+import { createRecorder, finishRun, type ResultsFile } from '../../../src/results/recorder.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');

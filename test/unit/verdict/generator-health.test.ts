@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../../src/metric-names.ts';
 import { GENERATOR_LIMITS, generatorHealth, isSaturated } from '../../../src/verdict/generator-health.ts';
-import { delayWithoutResolution, type GeneratorReading, SaturationTally } from '../../../src/run/generator-monitor.ts';
+import { delayWithoutResolution, type GeneratorReading, SaturationTally } from '../../../src/user/generator-monitor.ts';
 import type { PeriodReport, Summary } from '../../../src/verdict/summary.ts';
 
 const G = METRICS.generator;

@@ -10,12 +10,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Env } from '../config/env.ts';
+import { FLOWS, flowOf } from '../flows/index.ts';
 import { historyLines, type HistorySection, judgeRun } from '../history/judge-run.ts';
 import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
-import { readRunInfo, type RunInfo } from './info.ts';
+import { readRunInfo, type RunInfo } from '../before/info.ts';
 import {
   type Check,
   concurrencySeries,
@@ -32,10 +33,8 @@ import type { AbortRecord } from '../verdict/abort.ts';
 import type { LoadDelivery } from '../verdict/load-delivered.ts';
 import type { RateLimiting } from '../verdict/rate-limited.ts';
 
-export const RESULT_FILES: Record<string, string> = {
-  embed: 'load-test-results.json',
-  render: 'worker-load-test-results.json',
-};
+/** Each flow's results file (the requirements' names for embed and render): src/flows/. */
+export const RESULT_FILES: Record<string, string> = Object.fromEntries(Object.values(FLOWS).map((f) => [f.name, f.resultsFile]));
 
 export function resultsDir(env: Env = process.env): string {
   return path.resolve(env.LUNEO_RESULTS_DIR?.trim() || 'results');
@@ -227,7 +226,7 @@ export function verdictText(r: ResultsFile): string {
     const rl = l.rateLimiting;
     lines.push(`  rate limited: ${rl.rateLimited} of ${rl.requests} requests (${(100 * rl.share).toFixed(1)} %)${rl.limited ? ' INVALID' : ''}`);
   }
-  const who = l.scenario === 'render' ? 'renderers' : 'visitors';
+  const who = flowOf(l.scenario)?.users.many ?? 'users';
   lines.push(
     `  concurrency reached: ${l.peakUsersSampled} ${who} at once (all ${l.workers !== undefined ? `${l.workers} ` : ''}workers), ${l.peakUsers} on average over the busiest 10 s` +
       `${l.peakRendersInFlight !== undefined ? `; up to ${l.peakRendersInFlight} renders in flight` : ''}${l.run ? `; profile peak ${l.run.peakUsers}` : ''}`,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_BACKOFF } from '../../../src/api/backoff.ts';
-import { ConfigError, environmentsDir, loadSettings, settingsFrom } from '../../../src/run/environments.ts';
+import { ConfigError, environmentsDir, loadSettings, settingsFrom } from '../../../src/config/environments.ts';
 import { DEFAULT_RATE_LIMIT_POLICY } from '../../../src/api/retry-after.ts';
 import { abortEnabled, DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
 import { defaultDeployment } from '../../../src/api/dialect.ts';

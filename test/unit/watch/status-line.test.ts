@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
-import { statusLine, stepLabel } from '../../../src/run/status-line.ts';
+import { statusLine, stepLabel } from '../../../src/watch/status-line.ts';
 import type { Summary } from '../../../src/verdict/summary.ts';
 
 function lat(p95: number, max = p95): Summary {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { METRICS } from '../../../src/metric-names.ts';
-import { accountResponse, countTransportError } from '../../../src/run/vu-runtime.ts';
+import { accountResponse, countTransportError } from '../../../src/user/vu-runtime.ts';
 
 const R = METRICS.requests;
 const POLICY = { defaultRetryAfterMs: 1000, maxRetryAfterMs: 10_000, maxRetries: 5 };

@@ -13,14 +13,13 @@ import { hostOf } from '../api/rate-limit-gate.ts';
 import { processGate } from '../api/process-gate.ts';
 import { renderInput } from '../flows/render-job.ts';
 import { originForShop } from '../flows/embed-visit.ts';
-import { ConfigError, environmentsDir, loadSettings, type RunSettings } from './environments.ts';
+import { FLOWS, type FlowName } from '../flows/index.ts';
+import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../config/environments.ts';
 import { type PreflightFetch, preflight } from './preflight.ts';
-import { ACCEPT_RATE_LIMIT_VARIABLE, checkRateLimits, type RouteKey, routeRates } from './rate-limit-check.ts';
+import { ACCEPT_RATE_LIMIT_VARIABLE, checkRateLimits, type RouteKey } from './rate-limit-check.ts';
 import { peakConcurrency, type Stage, totalDuration } from '../load/model.ts';
-import type { ScenarioName } from '../load/profiles.ts';
 
-/** Load scenarios, plus the one-user contract check that walks every route once. */
-export type FlowName = ScenarioName | 'contract';
+export type { FlowName };
 import { decodeStages } from '../load/stages.ts';
 import type { Env } from '../config/env.ts';
 
@@ -52,28 +51,19 @@ export function checkGuard(settings: RunSettings, stages: readonly Stage[], env:
 
 /** Request rate the profile should reach at its peak, from the flow's shape. */
 export function expectedPeakRate(scenario: FlowName, settings: RunSettings, stages: readonly Stage[]): number {
-  const peak = peakConcurrency(stages);
-  const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
-  if (scenario === 'contract') return 1;
-  if (scenario === 'embed') {
-    // 3 requests per page view; a page view lasts the two pauses plus ~3 round trips.
-    const viewSec = (mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15;
-    return (3 * peak) / viewSec;
-  }
-  // A render: one enqueue, then a poll every few seconds until done; think between renders.
-  const pollSec = Math.max(0.5, settings.render.poll.initialMs / 1000) * 2;
-  return peak / pollSec;
+  return FLOWS[scenario].peakRate(settings, peakConcurrency(stages));
 }
 
 export function banner(plan: RunPlan): string {
   const s = plan.settings;
   const peak = peakConcurrency(plan.stages);
-  const who = { embed: 'visitors', render: 'renders in flight', contract: 'user' }[plan.scenario];
+  const flow = FLOWS[plan.scenario];
+  const who = flow.users.concurrent;
   const rate = Math.round(expectedPeakRate(plan.scenario, s, plan.stages));
   return [
     `luneo-load-tests: ${plan.scenario} scenario`,
     `  environment  ${s.environment} (${s.description})`,
-    `  target       ${s.baseUrl}${plan.scenario === 'embed' ? `  widget ${s.widgetUrl}` : ''}`,
+    `  target       ${s.baseUrl}${flow.usesWidget && flow.load ? `  widget ${s.widgetUrl}` : ''}`,
     `  dialect      ${s.dialect}`,
     `  profile      ${plan.profileName}: peak ${peak.toLocaleString('en-US')} concurrent ${who}, ${totalDuration(plan.stages)} s`,
     `  peak rate    about ${rate.toLocaleString('en-US')} requests/s`,
@@ -129,8 +119,8 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
     throw new ConfigError((err as Error).message);
   }
   checkGuard(settings, stages, env);
-  // The contract check walks the render routes too, so it needs their credentials.
-  const credentials = resolveCredentials(settings, input.scenario === 'embed' ? 'embed' : 'render', env);
+  const flow = FLOWS[input.scenario];
+  const credentials = resolveCredentials(settings, flow, env);
   const gate = processGate();
   const policy = settings.render.rateLimit;
   let session: SessionState | undefined;
@@ -175,15 +165,15 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
       throw unreachable(down.url, down.unreachable, widget ? 'WIDGET_URL' : 'BASE_URL', widget ? settings.widgetUrl : settings.baseUrl);
     }
     throw new ConfigError(
-      `preflight: one ${input.scenario === 'render' ? 'renderer' : 'visitor'} walked the ${input.scenario} flow against ${settings.baseUrl} (dialect ${settings.dialect}) and it failed; no load was sent:\n` +
+      `preflight: one ${flow.users.one} walked the ${input.scenario} flow against ${settings.baseUrl} (dialect ${settings.dialect}) and it failed; no load was sent:\n` +
         walked.failures.map((f) => `  ${f.line}`).join('\n') +
         `\n  Check BASE_URL/WIDGET_URL, the dialect and the api.routes of environments/${settings.environment}.yml against the deployment (npx artillery run -e ${settings.environment} scenarios/contract.yml shows every route).`,
     );
   }
   for (const w of walked.warnings) warn(`luneo-load-tests: preflight: ${w}`);
-  if (input.scenario !== 'contract') {
+  if (flow.load) {
     const hostOfRoute = (r: RouteKey) => hostOf(r === 'widget' ? settings.widgetUrl : settings.baseUrl);
-    const finding = checkRateLimits(walked.observations, routeRates(input.scenario, settings), hostOfRoute, stages, settings);
+    const finding = checkRateLimits(walked.observations, flow.routeRates(settings), hostOfRoute, stages, settings);
     if (finding.limited || finding.slowedDown) {
       const head = `rate limits: this run would measure the platform's rate limiter, not the platform (${settings.environment}, ${settings.baseUrl}):`;
       if (env[ACCEPT_RATE_LIMIT_VARIABLE]?.trim() !== '1') {

@@ -7,8 +7,8 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import type { VUEvents } from 'artillery';
-import { delayToNextSample, join, secondsToSample, startSampling } from '../../../src/run/presence.ts';
-import { workerPlan } from '../../../src/run/worker-plan.ts';
+import { delayToNextSample, join, secondsToSample, startSampling } from '../../../src/user/presence.ts';
+import { workerPlan } from '../../../src/user/worker-plan.ts';
 import { METRICS } from '../../../src/metric-names.ts';
 
 /** 2026-12-04 00:00:00.000 UTC, a whole 10-s period boundary */

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, type RunSettings, settingsFrom } from '../../../src/run/environments.ts';
+import { ConfigError, type RunSettings, settingsFrom } from '../../../src/config/environments.ts';
 import type { Stage } from '../../../src/load/model.ts';
 import { PROFILES } from '../../../src/load/profiles.ts';
-import { banner, checkGuard, CONFIRM_VARIABLE, expectedPeakRate, type RunPlan, UNGUARDED_PEAK } from '../../../src/run/setup.ts';
+import { banner, checkGuard, CONFIRM_VARIABLE, expectedPeakRate, type RunPlan, UNGUARDED_PEAK } from '../../../src/before/setup.ts';
 
 function settings(over: Record<string, unknown> = {}): RunSettings {
   return settingsFrom(

@@ -1,26 +1,12 @@
 /**
- * Before any load, one visitor walks the scenario's routes once with the
- * real credentials (embed: token, widget document, validation; render:
- * enqueue and one status; v1: health with the user token first). A missing
- * route, an auth failure or a server error ends the run before the load,
- * with one line per failed step; the answers' rate-limit headers feed the
- * rate-limit check.
+ * The preflight's walk, step by step: each request through the rate-limit
+ * gate, 429s waited out within the policy, transient trouble retried a few
+ * times, and one failure line per step that failed. The flows
+ * (src/flows/) say which steps their walk takes; preflight.ts runs it.
  */
 import { announcedLimit } from '../api/announced-limits.ts';
 import { displayUrl } from '../api/display-url.ts';
-import {
-  classifyValidationFailure,
-  type Deployment,
-  errorMessageOf,
-  extractEmbedGrant,
-  extractJobId,
-  extractJobOutcome,
-  extractRenderResult,
-  isValidationAccepted,
-  parseJson,
-  type RenderJobInput,
-  routes,
-} from '../api/dialect.ts';
+import { type Deployment, errorMessageOf, parseJson, type RenderJobInput } from '../api/dialect.ts';
 import { hostOf, type RateLimitGate } from '../api/rate-limit-gate.ts';
 import { beyondMaxWait, type RateLimitPolicy, retryAfterMs } from '../api/retry-after.ts';
 import type { LimitObservation, RouteKey } from './rate-limit-check.ts';
@@ -33,7 +19,7 @@ export interface PreflightResponse {
 export type PreflightFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<PreflightResponse>;
 
 export interface PreflightInput {
-  flow: 'embed' | 'render' | 'contract';
+  flow: string;
   baseUrl: string;
   widgetUrl: string;
   deployment: Deployment;
@@ -73,15 +59,15 @@ export interface PreflightResult {
 /** Transient answers (5xx, a proxy page) get this many attempts before they stop the run. */
 export const TRANSIENT_ATTEMPTS = 3;
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
   type: string;
 }
 
-type Verdict = { ok: true } | { ok: false; transient: boolean; soft?: boolean; why?: string };
+export type StepVerdict = { ok: true } | { ok: false; transient: boolean; soft?: boolean; why?: string };
 
-class Walk {
+export class Walk {
   readonly failures: PreflightFailure[] = [];
   readonly warnings: string[] = [];
   readonly observations: LimitObservation[] = [];
@@ -99,7 +85,7 @@ class Walk {
    * retrying transient trouble a few times. Undefined when it failed (the
    * line is recorded).
    */
-  async step(route: RouteKey, method: 'GET' | 'POST', url: string, headers: Record<string, string>, json: unknown, judge: (a: Answer) => Verdict): Promise<Answer | undefined> {
+  async step(route: RouteKey, method: 'GET' | 'POST', url: string, headers: Record<string, string>, json: unknown, judge: (a: Answer) => StepVerdict): Promise<Answer | undefined> {
     const label = `${method} ${displayUrl(url)}`;
     const host = hostOf(url);
     const policy = this.#i.policy;
@@ -149,7 +135,7 @@ class Walk {
 }
 
 /** The usual reading of an API answer: 5xx are transient, other non-2xx stop the run; a 2xx must be JSON. */
-function apiAnswer(extra?: (a: Answer) => Verdict): (a: Answer) => Verdict {
+export function apiAnswer(extra?: (a: Answer) => StepVerdict): (a: Answer) => StepVerdict {
   return (a) => {
     if (a.status >= 500) return { ok: false, transient: true };
     if (a.status < 200 || a.status >= 300) return { ok: false, transient: false };
@@ -158,80 +144,3 @@ function apiAnswer(extra?: (a: Answer) => Verdict): (a: Answer) => Verdict {
   };
 }
 
-export async function preflight(i: PreflightInput): Promise<PreflightResult> {
-  const w = new Walk(i);
-  const dep = i.deployment;
-  const base = i.baseUrl;
-  const json = { accept: 'application/json' };
-  const withBearer = async (h: Record<string, string>): Promise<Record<string, string>> => {
-    const b = await i.bearer();
-    return b === undefined ? h : { ...h, authorization: `Bearer ${b}` };
-  };
-  const health = routes.health(dep);
-  if (health !== undefined && dep.dialect === 'v1') {
-    // No v1 health route is public: it takes the user's token.
-    await w.step('health', 'GET', base + health, await withBearer(json), undefined, apiAnswer());
-  }
-  if (i.flow === 'embed') await walkEmbed(w, i);
-  if (i.flow === 'render') await walkRender(w, i);
-  return { failures: w.failures, warnings: w.warnings, observations: w.observations, requests: w.requests };
-}
-
-async function walkEmbed(w: Walk, i: PreflightInput): Promise<void> {
-  const dep = i.deployment;
-  const origin = { origin: i.shop.origin, accept: 'application/json' };
-  const userBearer = dep.dialect === 'v1' ? await i.bearer() : undefined;
-  const tokenHeaders: Record<string, string> = { ...origin };
-  if (userBearer !== undefined) tokenHeaders.authorization = `Bearer ${userBearer}`;
-  let grant: { token: string; nonce: string } | undefined;
-  await w.step('embedToken', 'GET', i.baseUrl + routes.embedToken(dep, i.shop.shop), tokenHeaders, undefined,
-    apiAnswer((a) => {
-      const g = extractEmbedGrant(a.body);
-      if (!g.ok) return { ok: false, transient: false, why: 'answered without token/nonce' };
-      grant = g.value;
-      return { ok: true };
-    }),
-  );
-  if (!grant) return;
-  await w.step('widget', 'GET', i.widgetUrl + routes.widgetDocument(grant.token, grant.nonce, i.shop.shop), { accept: 'text/html' }, undefined, (a) => {
-    if (a.status >= 500) return { ok: false, transient: true };
-    if (a.status !== 200) return { ok: false, transient: false };
-    if (!a.type.startsWith('text/html')) return { ok: false, transient: true, why: `answered ${a.type || 'no content type'}, not the widget's HTML document (is WIDGET_URL the widget host?)` };
-    return { ok: true };
-  });
-  const v = routes.embedValidate(dep, grant.nonce);
-  await w.step('embedValidate', 'POST', i.baseUrl + v.path, { ...origin, authorization: `Bearer ${grant.token}` }, v.json, (a) => {
-    if (a.status >= 500) return { ok: false, transient: true };
-    // A refused nonce is the flow's to count (origin mismatch, replay), not a broken deployment.
-    if (a.status === 400) return { ok: false, transient: false, soft: true, why: `${errorMessageOf(a.body)} (validation refused: ${classifyValidationFailure(a.body)})` };
-    if (a.status < 200 || a.status >= 300) return { ok: false, transient: false };
-    // A success the package cannot read is no success: the load would count every validation as failed.
-    if (!isValidationAccepted(a.body)) return { ok: false, transient: false, why: 'answered without valid: true' };
-    return { ok: true };
-  });
-}
-
-async function walkRender(w: Walk, i: PreflightInput): Promise<void> {
-  const dep = i.deployment;
-  const bearer = await i.bearer();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-  const spec = routes.enqueueRender(dep, i.render);
-  let jobId: string | undefined;
-  await w.step('renderEnqueue', 'POST', i.baseUrl + spec.path, { ...headers }, spec.json,
-    apiAnswer((a) => {
-      if (dep.syncRender) {
-        const r = extractRenderResult(a.body);
-        return r.ok ? { ok: true } : { ok: false, transient: false, why: 'answered no finished render (api.syncRender is true: is the render route synchronous?)' };
-      }
-      const id = extractJobId(a.body);
-      if (!id.ok) return { ok: false, transient: false, why: `answered no job id${extractRenderResult(a.body).ok ? ' but a finished render: set api.syncRender: true' : ''}` };
-      jobId = id.value;
-      return { ok: true };
-    }),
-  );
-  if (jobId === undefined) return;
-  await w.step('renderStatus', 'GET', i.baseUrl + routes.jobStatus(dep, jobId), { ...headers }, undefined,
-    apiAnswer((a) => (extractJobOutcome(a.body).ok ? { ok: true } : { ok: false, transient: false, why: 'answered no job status (data: null: is api.routes.renderStatus right?)' })),
-  );
-}

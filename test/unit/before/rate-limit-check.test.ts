@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnnouncedLimit } from '../../../src/api/announced-limits.ts';
-import { busiestUserSeconds, checkRateLimits, type LimitObservation, type RouteKey, routeRates, userSeconds } from '../../../src/run/rate-limit-check.ts';
-import { settingsFrom } from '../../../src/run/environments.ts';
+import { busiestUserSeconds, checkRateLimits, type LimitObservation, type RouteKey, userSeconds } from '../../../src/before/rate-limit-check.ts';
+import { FLOWS } from '../../../src/flows/index.ts';
+import { settingsFrom } from '../../../src/config/environments.ts';
 import type { Stage } from '../../../src/load/model.ts';
 
 const API = 'api.test';
@@ -38,7 +39,7 @@ describe('busiestUserSeconds', () => {
 });
 
 describe('checkRateLimits', () => {
-  const embedRates = routeRates('embed', settings);
+  const embedRates = FLOWS.embed.routeRates(settings);
 
   it("the development limiter on the token route alone counts that route's requests only", () => {
     const f = checkRateLimits(onToken(throttler), embedRates, host, LOCAL_EMBED, settings);
@@ -81,9 +82,9 @@ describe('checkRateLimits', () => {
   });
 
   it('render rates: polls dominate an asynchronous render; a synchronous one only enqueues', () => {
-    const r = routeRates('render', settings);
+    const r = FLOWS.render.routeRates(settings);
     assert.ok((r.renderStatus ?? 0) > (r.renderEnqueue ?? 0));
-    const sync = routeRates('render', { ...settings, deployment: { ...settings.deployment, syncRender: true } });
+    const sync = FLOWS.render.routeRates({ ...settings, deployment: { ...settings.deployment, syncRender: true } });
     assert.equal(sync.renderStatus, undefined);
     assert.ok((sync.renderEnqueue ?? 0) > 0);
   });

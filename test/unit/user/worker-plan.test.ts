@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { phasesFor } from '../../../src/load/model.ts';
-import { planAt, publishWorkerPhases, workerPhases, workerPlan } from '../../../src/run/worker-plan.ts';
-import { sampleMetrics } from '../../../src/run/presence.ts';
+import { planAt, publishWorkerPhases, workerPhases, workerPlan } from '../../../src/user/worker-plan.ts';
+import { sampleMetrics } from '../../../src/user/presence.ts';
 import { METRICS } from '../../../src/metric-names.ts';
 
 const STAGES = [

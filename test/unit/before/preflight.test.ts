@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defaultDeployment } from '../../../src/api/dialect.ts';
 import { RateLimitGate } from '../../../src/api/rate-limit-gate.ts';
 import { displayUrl } from '../../../src/api/display-url.ts';
-import { preflight, type PreflightFetch, type PreflightInput } from '../../../src/run/preflight.ts';
+import { preflight, type PreflightFetch, type PreflightInput } from '../../../src/before/preflight.ts';
 import { renderInput } from '../../../src/flows/render-job.ts';
 
 const BASE = 'https://api.test';

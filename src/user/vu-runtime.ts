@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { AuthSession, type SessionState } from '../api/auth-session.ts';
 import { runtimeCredentials } from '../api/credentials.ts';
-import type { RunSettings } from './environments.ts';
+import type { RunSettings } from '../config/environments.ts';
 import { decodeStages } from '../load/stages.ts';
 import { departureTime, type Stage } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';

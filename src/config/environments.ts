@@ -14,7 +14,7 @@ import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYP
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
-import type { Env } from '../config/env.ts';
+import type { Env } from './env.ts';
 
 export interface Range {
   min: number;

@@ -8,7 +8,7 @@
  */
 import type { AnnouncedLimit } from '../api/announced-limits.ts';
 import { concurrencyAt, peakConcurrency, type Stage, totalDuration } from '../load/model.ts';
-import type { RunSettings } from './environments.ts';
+import type { RunSettings } from '../config/environments.ts';
 
 export const ACCEPT_RATE_LIMIT_VARIABLE = 'LUNEO_ACCEPT_RATE_LIMIT';
 
@@ -24,23 +24,6 @@ export interface LimitObservation {
   label: string;
   host: string;
   limit?: AnnouncedLimit;
-}
-
-/** Requests each user sends per second, per route, and the host each route is on. */
-export function routeRates(scenario: 'embed' | 'render' | 'contract', settings: RunSettings): Partial<Record<RouteKey, number>> {
-  const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
-  if (scenario === 'embed') {
-    // 3 requests per page view; a page view lasts the two pauses plus ~3 round trips (as expectedPeakRate).
-    const perView = 1 / ((mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15);
-    return { embedToken: perView, widget: perView, embedValidate: perView };
-  }
-  if (scenario === 'render') {
-    const thinkSec = mid(settings.render.thinkMs) / 1000;
-    if (settings.deployment.syncRender) return { renderEnqueue: 1 / (thinkSec + 0.5) };
-    const pollSec = Math.max(0.5, settings.render.poll.initialMs / 1000) * 2;
-    return { renderEnqueue: 1 / (thinkSec + 4 * pollSec), renderStatus: 1 / pollSec };
-  }
-  return {};
 }
 
 /** User-seconds the profile holds between `from` and `to` seconds after the start. */

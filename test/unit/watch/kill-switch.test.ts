@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../../src/metric-names.ts';
-import { completeAbortedRun, KillSwitch } from '../../../src/run/kill-switch.ts';
-import { createRecorder } from '../../../src/run/recorder.ts';
+import { completeAbortedRun, KillSwitch } from '../../../src/watch/kill-switch.ts';
+import { createRecorder } from '../../../src/results/recorder.ts';
 import { DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
 import { EXIT } from '../../../src/verdict/exit-codes.ts';
 

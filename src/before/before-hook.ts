@@ -8,7 +8,7 @@ import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { peakConcurrency } from '../load/model.ts';
 import { publishRunAccess, publishRunInfo } from './info.ts';
 import { banner, expectedPeakRate, type FlowName, prepareRun } from './setup.ts';
-import type { RunVars } from './vu-runtime.ts';
+import type { RunVars } from '../user/vu-runtime.ts';
 import { EXIT } from '../verdict/exit-codes.ts';
 
 

@@ -1,0 +1,115 @@
+/**
+ * The embed widget: a shop visitor's page view (embed token, widget
+ * document, nonce validation with the same Origin), as one description the
+ * rest of the package reads, and the visit's pure parts (embed-visit.ts).
+ */
+import { classifyValidationFailure, errorMessageOf, extractEmbedGrant, isValidationAccepted, routes } from '../api/dialect.ts';
+import { METRICS } from '../metric-names.ts';
+import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
+import { type FlowDescription, mid } from './flow.ts';
+
+export { handshakeMs, originForShop } from './embed-visit.ts';
+
+const m = (minutes: number) => minutes * 60;
+
+export async function walkEmbed(w: Walk, i: PreflightInput): Promise<void> {
+  const dep = i.deployment;
+  const origin = { origin: i.shop.origin, accept: 'application/json' };
+  const userBearer = dep.dialect === 'v1' ? await i.bearer() : undefined;
+  const tokenHeaders: Record<string, string> = { ...origin };
+  if (userBearer !== undefined) tokenHeaders.authorization = `Bearer ${userBearer}`;
+  let grant: { token: string; nonce: string } | undefined;
+  await w.step('embedToken', 'GET', i.baseUrl + routes.embedToken(dep, i.shop.shop), tokenHeaders, undefined,
+    apiAnswer((a) => {
+      const g = extractEmbedGrant(a.body);
+      if (!g.ok) return { ok: false, transient: false, why: 'answered without token/nonce' };
+      grant = g.value;
+      return { ok: true };
+    }),
+  );
+  if (!grant) return;
+  await w.step('widget', 'GET', i.widgetUrl + routes.widgetDocument(grant.token, grant.nonce, i.shop.shop), { accept: 'text/html' }, undefined, (a) => {
+    if (a.status >= 500) return { ok: false, transient: true };
+    if (a.status !== 200) return { ok: false, transient: false };
+    if (!a.type.startsWith('text/html')) return { ok: false, transient: true, why: `answered ${a.type || 'no content type'}, not the widget's HTML document (is WIDGET_URL the widget host?)` };
+    return { ok: true };
+  });
+  const v = routes.embedValidate(dep, grant.nonce);
+  await w.step('embedValidate', 'POST', i.baseUrl + v.path, { ...origin, authorization: `Bearer ${grant.token}` }, v.json, (a) => {
+    if (a.status >= 500) return { ok: false, transient: true };
+    // A refused nonce is the flow's to count (origin mismatch, replay), not a broken deployment.
+    if (a.status === 400) return { ok: false, transient: false, soft: true, why: `${errorMessageOf(a.body)} (validation refused: ${classifyValidationFailure(a.body)})` };
+    if (a.status < 200 || a.status >= 300) return { ok: false, transient: false };
+    // A success the package cannot read is no success: the load would count every validation as failed.
+    if (!isValidationAccepted(a.body)) return { ok: false, transient: false, why: 'answered without valid: true' };
+    return { ok: true };
+  });
+}
+
+export const embed = {
+  name: 'embed',
+  title: 'the embed widget',
+  users: { one: 'visitor', many: 'visitors', concurrent: 'visitors' },
+  resultsFile: 'load-test-results.json',
+  load: true as const,
+  profiles: {
+    local: {
+      name: 'smoke',
+      description: 'sandbox smoke: 20 visitors, about 25 s',
+      stages: [
+        { duration: 5, target: 20 },
+        { duration: 15, target: 20 },
+        { duration: 5, target: 0 },
+      ],
+    },
+    ci: {
+      name: 'ci-1k',
+      description: "the requirements' CI profile: 1,000 visitors for 2 minutes",
+      stages: [
+        { duration: 30, target: 1000 },
+        { duration: 90, target: 1000 },
+      ],
+    },
+    staging: {
+      name: 'staging-2500',
+      description: 'the release profile at a quarter of production scale (2,500 visitors)',
+      stages: [
+        { duration: m(2), target: 250 },
+        { duration: m(5), target: 1250 },
+        { duration: m(5), target: 2500 },
+        { duration: m(10), target: 2500 },
+        { duration: m(2), target: 0 },
+      ],
+    },
+    prod: {
+      name: 'full-10k',
+      description: "the requirements' full profile: 10,000 concurrent visitors, 24 minutes",
+      stages: [
+        { duration: m(2), target: 1000 },
+        { duration: m(5), target: 5000 },
+        { duration: m(5), target: 10000 },
+        { duration: m(10), target: 10000 },
+        { duration: m(2), target: 0 },
+      ],
+    },
+  },
+  seedNeedsApiKey: false,
+  usesWidget: true,
+  metricPrefix: 'luneo_embed_',
+  steps: [
+    { metric: METRICS.embed.tokenMs, title: 'Embed token' },
+    { metric: METRICS.embed.widgetMs, title: 'Widget document' },
+    { metric: METRICS.embed.validateMs, title: 'Nonce validation' },
+    { metric: METRICS.embed.handshakeMs, title: 'Whole handshake' },
+  ],
+  routeRates(settings) {
+    // 3 requests per page view; a page view lasts the two pauses plus ~3 round trips.
+    const perView = 1 / ((mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15);
+    return { embedToken: perView, widget: perView, embedValidate: perView };
+  },
+  peakRate(settings, peak) {
+    const viewSec = (mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15;
+    return (3 * peak) / viewSec;
+  },
+  walk: walkEmbed,
+} satisfies FlowDescription;

@@ -1,0 +1,110 @@
+/**
+ * The render pipeline: enqueue, poll with backoff until the job is done
+ * (or the finished render in the enqueue's answer), think, render again;
+ * as one description the rest of the package reads, and the job's pure
+ * logic (render-job.ts).
+ */
+import { extractJobId, extractJobOutcome, extractRenderResult, routes } from '../api/dialect.ts';
+import { METRICS } from '../metric-names.ts';
+import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
+import { type FlowDescription, mid } from './flow.ts';
+
+export * from './render-job.ts';
+
+const m = (minutes: number) => minutes * 60;
+
+export async function walkRender(w: Walk, i: PreflightInput): Promise<void> {
+  const dep = i.deployment;
+  const bearer = await i.bearer();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+  const spec = routes.enqueueRender(dep, i.render);
+  let jobId: string | undefined;
+  await w.step('renderEnqueue', 'POST', i.baseUrl + spec.path, { ...headers }, spec.json,
+    apiAnswer((a) => {
+      if (dep.syncRender) {
+        const r = extractRenderResult(a.body);
+        return r.ok ? { ok: true } : { ok: false, transient: false, why: 'answered no finished render (api.syncRender is true: is the render route synchronous?)' };
+      }
+      const id = extractJobId(a.body);
+      if (!id.ok) return { ok: false, transient: false, why: `answered no job id${extractRenderResult(a.body).ok ? ' but a finished render: set api.syncRender: true' : ''}` };
+      jobId = id.value;
+      return { ok: true };
+    }),
+  );
+  if (jobId === undefined) return;
+  await w.step('renderStatus', 'GET', i.baseUrl + routes.jobStatus(dep, jobId), { ...headers }, undefined,
+    apiAnswer((a) => (extractJobOutcome(a.body).ok ? { ok: true } : { ok: false, transient: false, why: 'answered no job status (data: null: is api.routes.renderStatus right?)' })),
+  );
+}
+
+/** A poll every few seconds while a job runs: its first wait, doubled. */
+const pollSeconds = (initialMs: number) => Math.max(0.5, initialMs / 1000) * 2;
+
+export const render = {
+  name: 'render',
+  title: 'the render pipeline',
+  users: { one: 'renderer', many: 'renderers', concurrent: 'renders in flight' },
+  resultsFile: 'worker-load-test-results.json',
+  load: true as const,
+  profiles: {
+    local: {
+      name: 'smoke',
+      description: 'sandbox smoke: 10 renderers, about 25 s',
+      stages: [
+        { duration: 5, target: 10 },
+        { duration: 15, target: 10 },
+        { duration: 5, target: 0 },
+      ],
+    },
+    ci: {
+      name: 'ci-100',
+      description: "the requirements' CI profile: 100 concurrent renders for 2 minutes",
+      stages: [
+        { duration: 10, target: 100 },
+        { duration: 110, target: 100 },
+      ],
+    },
+    staging: {
+      name: 'staging-100',
+      description: 'the release profile at a fifth of production scale (100 concurrent renders)',
+      stages: [
+        { duration: m(1), target: 20 },
+        { duration: m(2), target: 60 },
+        { duration: m(2), target: 100 },
+        { duration: m(10), target: 100 },
+        { duration: m(2), target: 0 },
+      ],
+    },
+    prod: {
+      name: 'full-500',
+      description: "the requirements' full profile: 500 concurrent renders, 17 minutes",
+      stages: [
+        { duration: m(1), target: 100 },
+        { duration: m(2), target: 300 },
+        { duration: m(2), target: 500 },
+        { duration: m(10), target: 500 },
+        { duration: m(2), target: 0 },
+      ],
+    },
+  },
+  seedNeedsApiKey: true,
+  usesWidget: false,
+  metricPrefix: 'luneo_render_',
+  steps: [
+    { metric: METRICS.render.enqueueMs, title: 'Render enqueue' },
+    { metric: METRICS.render.statusMs, title: 'Render status poll' },
+  ],
+  renderJobs: true,
+  routeRates(settings) {
+    const thinkSec = mid(settings.render.thinkMs) / 1000;
+    if (settings.deployment.syncRender) return { renderEnqueue: 1 / (thinkSec + 0.5) };
+    const pollSec = pollSeconds(settings.render.poll.initialMs);
+    return { renderEnqueue: 1 / (thinkSec + 4 * pollSec), renderStatus: 1 / pollSec };
+  },
+  peakRate(settings, peak) {
+    // A render: one enqueue, then a poll every few seconds until done; think between renders.
+    return peak / pollSeconds(settings.render.poll.initialMs);
+  },
+  walk: walkRender,
+} satisfies FlowDescription;
