@@ -86,7 +86,9 @@ export class Walk {
    * line is recorded).
    */
   async step(route: RouteKey, method: 'GET' | 'POST', url: string, headers: Record<string, string>, json: unknown, judge: (a: Answer) => StepVerdict): Promise<Answer | undefined> {
-    const label = `${method} ${displayUrl(url)}`;
+    const shown = displayUrl(url);
+    const label = `${method} ${shown}`;
+    const fail = (f: Pick<PreflightFailure, 'status' | 'unreachable' | 'line'>) => void this.failures.push({ step: route, method, url: shown, ...f });
     const host = hostOf(url);
     const policy = this.#i.policy;
     for (let attempt = 1, limited = 0; ; ) {
@@ -107,7 +109,7 @@ export class Walk {
         const e = err as Error & { cause?: { code?: string } };
         const why = e.name === 'TimeoutError' ? `no answer within ${(this.#i.timeoutMs ?? 10_000) / 1000} s` : (e.cause?.code ?? e.message);
         if (attempt++ < TRANSIENT_ATTEMPTS) continue;
-        this.failures.push({ step: route, method, url: displayUrl(url), unreachable: why, line: `${label} → unreachable (${why})` });
+        fail({ unreachable: why, line: `${label} → unreachable (${why})` });
         return undefined;
       }
       const limit = announcedLimit((n) => res.headers.get(n));
@@ -116,7 +118,7 @@ export class Walk {
         const wait = retryAfterMs(res.headers.get('retry-after') ?? undefined, policy);
         this.#i.gate.settle(ticket, 429, wait);
         if (beyondMaxWait(wait, policy) || ++limited > policy.maxRetries) {
-          this.failures.push({ step: route, method, url: displayUrl(url), status: 429, line: `${label} → 429 ${errorMessageOf(body)} (Retry-After ${Math.ceil(wait / 1000)} s): this address is rate-limited before the load has started` });
+          fail({ status: 429, line: `${label} → 429 ${errorMessageOf(body)} (Retry-After ${Math.ceil(wait / 1000)} s): this address is rate-limited before the load has started` });
           return undefined;
         }
         continue;
@@ -128,7 +130,7 @@ export class Walk {
       if (v.transient && attempt++ < TRANSIENT_ATTEMPTS) continue;
       const line = `${label} → ${res.status} ${v.why ?? errorMessageOf(body)}`;
       if (v.soft) this.warnings.push(line);
-      else this.failures.push({ step: route, method, url: displayUrl(url), status: res.status, line });
+      else fail({ status: res.status, line });
       return undefined;
     }
   }

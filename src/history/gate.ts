@@ -201,6 +201,11 @@ export function fmtP(p: number): string {
   return `p = ${p < 0.0001 ? p.toExponential(1) : p.toFixed(4)}`;
 }
 
+/** A level's run-to-run spread: "±5.0 %" for log series, "±0.12 %" (points) or "±1.3 ms" for linear ones. */
+export function fmtSpread(s: Pick<Spread, 'spread' | 'relative'>, unit: SeriesSpec['unit']): string {
+  return s.relative ? `±${(100 * s.spread).toFixed(1)} %` : `±${fmtLevel(s.spread, unit)}`;
+}
+
 export function fmtLevel(v: number, unit: SeriesSpec['unit']): string {
   if (unit === 'share') return `${(100 * v).toFixed(2)} %`;
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;

@@ -9,8 +9,8 @@
 import path from 'node:path';
 import { SCENARIOS } from '../load/profiles.ts';
 import type { ResultsFile } from '../results/recorder.ts';
-import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
-import { describeChange, fmtLevel, type GateResult, judgeHistory, RUNS_NEEDED } from './gate.ts';
+import { rejudge } from '../verdict/summary.ts';
+import { describeChange, fmtLevel, fmtSpread, type GateResult, judgeHistory, RUNS_NEEDED } from './gate.ts';
 import { recordOf } from './record.ts';
 import { seriesSpec } from './series.ts';
 import { appendRecord, currentCommit, historyDir, readHistory } from './store.ts';
@@ -36,9 +36,7 @@ export function judgeRun(results: ResultsFile, resultsDir: string, env: Env = pr
   const commit = currentCommit(env);
   const rec = recordOf(results, commit ? { commit, at: now } : { at: now });
   const gate: GateResult = rec.valid ? judgeHistory(loaded.records, rec) : { reference: 0, runsNeeded: RUNS_NEEDED, regressions: [], improvements: [], spreads: [] };
-  const l = results.luneo;
-  // The same verdict, judged with one more input: the history's regressions.
-  const verdict = judgeVerdict({ checks: l.checks, validity: recordedValidity(l), ...(l.verdict.abort ? { abort: l.verdict.abort } : {}), historyRegressions: gate.regressions.map(describeChange) });
+  const verdict = rejudge(results.luneo, { historyRegressions: gate.regressions.map(describeChange) });
   rec.verdict = verdict.kind;
   const file = appendRecord(dir, rec);
   const history: HistorySection = {
@@ -88,7 +86,7 @@ export function historyRows(h: HistorySection): HistoryRow[] {
       series: sp.label,
       gated: spec?.gated ?? false,
       level: fmtLevel(sp.level, unit),
-      spread: sp.relative ? `±${(100 * sp.spread).toFixed(1)} %` : `±${fmtLevel(sp.spread, unit)}`,
+      spread: fmtSpread(sp, unit),
       runs: sp.runs,
       change: worse ? `worse: ${describeChange(worse)}` : better ? `better: ${describeChange(better)}` : '',
     };

@@ -9,7 +9,7 @@ import type { ChartSpec, Unit } from '../report/charts.ts';
 import { escapeHtml as e, jsonForScript } from '../report/escape.ts';
 import { assembleHtml } from '../report/html.ts';
 import { changePoints } from './change-points.ts';
-import { describeChange, fmtLevel, fmtP, GATE_DEFAULTS, judgeHistory, RUNS_NEEDED } from './gate.ts';
+import { describeChange, fmtLevel, fmtP, fmtSpread, GATE_DEFAULTS, judgeHistory, RUNS_NEEDED } from './gate.ts';
 import type { HistoryRecord } from './record.ts';
 import { SERIES, type SeriesSpec, transform } from './series.ts';
 
@@ -124,7 +124,7 @@ export function historyMarkdown(records: readonly HistoryRecord[]): string {
       const spread = gate?.spreads.find((s) => s.key === v.spec.key);
       const change = [...(gate?.regressions ?? []), ...(gate?.improvements ?? [])].find((c) => c.key === v.spec.key);
       const verdict = change ? `${change.direction === 'worse' ? '❌' : '✅'} ${describeChange(change)}` : '–';
-      const spreadText = spread ? (spread.relative ? `±${(100 * spread.spread).toFixed(1)} %` : `±${fmtLevel(spread.spread, v.spec.unit)}`) : '–';
+      const spreadText = spread ? fmtSpread(spread, v.spec.unit) : '–';
       out.push(`| ${v.spec.label} | \`${sparkline(v.values)}\` | ${fmtLevel(v.levels.at(-1) ?? Number.NaN, v.spec.unit)} | ${spreadText} | ${verdict.replaceAll('|', '\\|')} |`);
     }
     out.push('');

@@ -7,7 +7,7 @@
  */
 import { METRICS } from '../metric-names.ts';
 import type { ResultsFile } from '../results/recorder.ts';
-import { recordedValidity, verdict as judgeVerdict } from '../verdict/summary.ts';
+import { rejudge } from '../verdict/summary.ts';
 import { STEP_METRICS } from './charts.ts';
 import { runSpan } from './format.ts';
 import { checkLines } from './summary.ts';
@@ -195,12 +195,6 @@ export function compare(now: ResultsFile, base: ResultsFile, baseSource: string,
  */
 export function withRegressionVerdict(r: ResultsFile, c: Comparison): ResultsFile {
   if (!c.failed) return r;
-  const l = r.luneo;
-  const verdict = judgeVerdict({
-    checks: l.checks,
-    validity: recordedValidity(l),
-    ...(l.verdict.abort ? { abort: l.verdict.abort } : {}),
-    baselineRegressions: c.reasons.filter((x) => /regressed/.test(x)),
-  });
-  return { ...r, luneo: { ...l, verdict } };
+  const verdict = rejudge(r.luneo, { baselineRegressions: c.reasons.filter((x) => /regressed/.test(x)) });
+  return { ...r, luneo: { ...r.luneo, verdict } };
 }

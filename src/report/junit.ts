@@ -4,7 +4,7 @@
  * value; a run that is not valid or was aborted adds a failing `verdict`
  * case, and a baseline comparison with a regression limit its own suite.
  */
-import { describeChange } from '../history/gate.ts';
+import { describeChange, fmtSpread } from '../history/gate.ts';
 import { seriesSpec } from '../history/series.ts';
 import type { ResultsFile } from '../results/recorder.ts';
 import type { Comparison } from './baseline.ts';
@@ -105,7 +105,7 @@ export function renderJunit(r: ResultsFile, verdict: VerdictLabel, comparison?: 
           name: `${sp.label} against the run history`,
           properties: [
             ['level', String(sp.level)],
-            ['spread', `${sp.relative ? `${(100 * sp.spread).toFixed(1)} %` : String(sp.spread)}`],
+            ['spread', fmtSpread(sp, seriesSpec(sp.key)?.unit ?? 'ms')],
             ['runs', String(sp.runs)],
           ],
           out: regression ? describeChange(regression) : better ? `better: ${describeChange(better)}` : `no change against ${h.reference} earlier valid runs`,

@@ -132,17 +132,28 @@ export interface Validity {
   rateLimiting: RateLimiting;
 }
 
+/** What a results file recorded of its verdict's inputs. */
+export interface RecordedJudgement {
+  checks: readonly Check[];
+  verdict: { abort?: AbortRecord };
+  generator?: GeneratorHealth;
+  delivery?: LoadDelivery;
+  rateLimiting?: RateLimiting;
+}
+
 /**
- * The validity a results file recorded, to judge it again with more inputs
- * (history, baseline). Files from before a check existed lack its part:
- * what was not judged then is not made up now.
+ * A recorded run judged again from the inputs it recorded, with one more
+ * (the history's regressions, a baseline's): the same verdict function,
+ * nothing patched onto the old verdict. Files from before a check existed
+ * lack its part: what was not judged then is not made up now.
  */
-export function recordedValidity(l: { generator?: GeneratorHealth; delivery?: LoadDelivery; rateLimiting?: RateLimiting }): Validity {
-  return {
+export function rejudge(l: RecordedJudgement, more: Pick<VerdictInputs, 'historyRegressions' | 'baselineRegressions'>): Verdict {
+  const validity: Validity = {
     generator: l.generator ?? { overloaded: false, problems: [], plannedUsers: 0, createdUsers: 0, phases: [], saturatedPeriods: [] },
     delivery: l.delivery ?? { delivered: true, problems: [], holds: [], createdUsers: 0, transportErrors: 0, timedOut: 0 },
     rateLimiting: l.rateLimiting ?? { limited: false, problems: [], rateLimited: 0, requests: 0, share: 0, giveUps: 0 },
   };
+  return verdict({ checks: l.checks, validity, ...(l.verdict.abort ? { abort: l.verdict.abort } : {}), ...more });
 }
 
 /** The three validity checks over the combined metrics. */
