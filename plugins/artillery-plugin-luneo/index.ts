@@ -29,7 +29,8 @@ import { PlatformSampler, SAMPLE_TIMEOUT_MS } from '../../src/export/platform-sa
 import { readRunAccess, readRunInfo, type RunInfo } from '../../src/before/info.ts';
 import { type PhaseLike, publishWorkerPhases } from '../../src/user/worker-plan.ts';
 import { finishRun, type RunRecorder, createRecorder } from '../../src/results/recorder.ts';
-import type { RawPeriod } from '../../src/watch/kill-switch.ts';
+import type { RawPeriod } from '../../src/watch/abort-switch.ts';
+import type { EnsureSpec } from '../../src/verdict/thresholds.ts';
 import { RunWatch } from '../../src/watch/run-watch.ts';
 
 interface ArtilleryGlobal {
@@ -202,6 +203,7 @@ export class Plugin {
     const recorder = createRecorder({
       scenario: script.config.plugins?.luneo?.scenario ?? 'unknown',
       phases: script.config.phases ?? [],
+      ...(script.config.ensure ? { thresholds: script.config.ensure as EnsureSpec } : {}),
     });
     this.recorder = recorder;
     let started = false;
@@ -216,7 +218,7 @@ export class Plugin {
       if (run?.dialect === 'v1') this.#sampler = startSampler(run, recorder);
     });
     events.on('phaseCompleted', (p) => recorder.onPhase(p));
-    // Status line and kill switch: their own listeners, beside the recorder's.
+    // Status line and abort switch: their own listeners, beside the recorder's.
     const watch = new RunWatch({
       scenario: recorder.scenario,
       scriptPath: script._scriptPath,
@@ -228,12 +230,9 @@ export class Plugin {
     events.on('phaseStarted', () => watch.start());
     events.on('stats', (s) => watch.onStats(s as RawPeriod));
     events.on('done', (s) => recorder.onDone(s));
-    artillery.globalEvents.on('checks', (checks) => recorder.onChecks(checks));
     artillery.ext({
       ext: 'beforeExit',
       method: async () => {
-        // ensure publishes its checks from its own beforeExit handler: let it go first.
-        await new Promise((resolve) => setImmediate(resolve));
         // A last sample so the platform's series covers the end of the load.
         await this.#sampler?.stop(true);
         await watch.beforeFinish(recorder);

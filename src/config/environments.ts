@@ -48,7 +48,7 @@ export interface RunSettings {
     poll: BackoffPolicy;
     rateLimit: RateLimitPolicy;
   };
-  /** the kill switch's limits (src/verdict/abort.ts) */
+  /** the abort switch's limits (src/verdict/abort.ts) */
   abort: AbortSettings;
 }
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type LuneoSection, RESULT_FILES, type ResultsFile, summarizeMetrics } from '../results/recorder.ts';
 import type { PeriodReport, Summary } from '../verdict/summary.ts';
-import { evaluateEnsure, scenarioEnsure } from '../verdict/thresholds.ts';
+import { type EnsureSpec, judgeThresholds, scenarioEnsure } from '../verdict/thresholds.ts';
 import { FLOWS } from '../flows/index.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
@@ -72,19 +72,22 @@ function guessScenario(file: string, aggregate: PeriodReport): string {
 }
 
 /**
- * The luneo section from the metrics alone: thresholds from
- * scenarios/<scenario>.yml, checked over the aggregate. `noVerdict` when
- * the scenario is not one of the package's (no thresholds to judge by).
+ * The luneo section from the metrics alone, judged by the thresholds the
+ * file recorded or, for Artillery's own `-o` output, which records none,
+ * those of scenarios/<scenario>.yml as it is today. `noVerdict` when there
+ * are no thresholds to judge by.
  */
 export function deriveLuneo(
   scenario: string,
   aggregate: PeriodReport,
   intermediate: readonly PeriodReport[],
+  recorded?: EnsureSpec,
 ): { luneo: LuneoSection; noVerdict: boolean } {
-  const spec = scenarioEnsure(scenario);
-  const checks = spec ? evaluateEnsure(spec, aggregate) : [];
+  const spec = recorded ?? scenarioEnsure(scenario);
+  const checks = judgeThresholds(spec, aggregate);
   const luneo = summarizeMetrics({ scenario, aggregate, intermediate, checks });
-  if (spec) luneo.checksFrom = `scenarios/${scenario}.yml`;
+  if (spec) luneo.thresholds = spec;
+  if (spec && !recorded) luneo.checksFrom = `scenarios/${scenario}.yml`;
   return { luneo, noVerdict: checks.length === 0 };
 }
 
@@ -111,7 +114,8 @@ export function readResultsFile(file: string): LoadedResults {
     return { results: { aggregate, intermediate, luneo: json.luneo }, derived: false, noVerdict: false, notes: [] };
   }
   const scenario = guessScenario(file, aggregate);
-  const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate);
+  const recorded = isObject(json.luneo) && isObject(json.luneo.thresholds) ? (json.luneo.thresholds as EnsureSpec) : undefined;
+  const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate, recorded);
   const notes = noVerdict
     ? [`No thresholds for scenario "${scenario}": this is not the output of one of the package's scenarios, so there is no verdict; generator health and concurrency are computed from the metrics.`]
     : [

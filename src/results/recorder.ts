@@ -14,6 +14,7 @@ import { FLOWS, flowOf } from '../flows/index.ts';
 import { historyLines, type HistorySection, judgeRun } from '../history/judge-run.ts';
 import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
+import { type EnsureSpec, judgeThresholds } from '../verdict/thresholds.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
 import { readRunInfo, type RunInfo } from '../before/info.ts';
@@ -80,7 +81,9 @@ export interface LuneoSection {
   peakUsersSampled: number;
   /** workers that ran users (each reports once): local threads, Fargate tasks or Lambda functions; absent in older files */
   workers?: number;
-  /** where the thresholds came from when ensure's own results were not at hand */
+  /** the thresholds the checks were judged by (the scenario's `config.ensure` as the run had it) */
+  thresholds?: EnsureSpec;
+  /** where the thresholds came from when the file did not record them (an Artillery `-o` file) */
   checksFrom?: string;
   peakRendersInFlight?: number;
   /** the platform's own metrics sampled during the run, when the target exposes them */
@@ -99,14 +102,14 @@ export interface RunRecorder {
   onStats(s: unknown): void;
   onPhase(p: unknown): void;
   onDone(s: unknown): void;
-  onChecks(c: unknown): void;
   readonly scenario: string;
+  /** the scenario's `config.ensure`, judged over the aggregate when the run ends */
+  readonly thresholds: EnsureSpec | undefined;
   readonly phases: PhaseRecord[];
   readonly intermediate: PeriodReport[];
   aggregate?: PeriodReport;
-  checks: Check[];
   platformMetrics: PlatformSample[];
-  /** the kill switch's record, when it stopped the run */
+  /** the abort switch's record, when it stopped the run */
   abort?: AbortRecord;
 }
 
@@ -119,13 +122,13 @@ function toReport(s: unknown): PeriodReport {
   return out;
 }
 
-export function createRecorder(opts: { scenario: string; phases: readonly unknown[] }): RunRecorder {
+export function createRecorder(opts: { scenario: string; phases: readonly unknown[]; thresholds?: EnsureSpec }): RunRecorder {
   const phases: PhaseRecord[] = opts.phases.map((p, index) => ({ ...(p as Omit<PhaseRecord, 'index'>), index }));
   const rec: RunRecorder = {
     scenario: opts.scenario,
+    thresholds: opts.thresholds,
     phases,
     intermediate: [],
-    checks: [],
     platformMetrics: [],
     onStats(s) {
       rec.intermediate.push(toReport(s));
@@ -139,10 +142,6 @@ export function createRecorder(opts: { scenario: string; phases: readonly unknow
     },
     onDone(s) {
       rec.aggregate = toReport(s);
-    },
-    onChecks(c) {
-      const list = Array.isArray(c) ? (c as { original?: string; result?: unknown; strict?: boolean }[]) : [];
-      rec.checks = list.map((x) => ({ expression: String(x.original ?? ''), passed: x.result === 1 || x.result === true, strict: x.strict !== false }));
     },
   };
   return rec;
@@ -197,7 +196,9 @@ function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
 
 export function summarize(rec: RunRecorder): ResultsFile {
   const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks: rec.checks, phases: phaseRows(rec.phases), ...(rec.abort ? { abort: rec.abort } : {}) });
+  const checks = judgeThresholds(rec.thresholds, aggregate);
+  const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks, phases: phaseRows(rec.phases), ...(rec.abort ? { abort: rec.abort } : {}) });
+  if (rec.thresholds) luneo.thresholds = rec.thresholds;
   const run = readRunInfo();
   if (run) luneo.run = run;
   if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;

@@ -1,9 +1,9 @@
 /**
- * The kill switch's rules: each 10-second period of a running test is
+ * The abort switch's rules: each 10-second period of a running test is
  * checked against abort limits (error rate, each step's p95 against its
  * SLO), and a breach that lasts stops the run with the verdict ABORTED.
  * Pure rules and a small state machine; the plugin feeds it periods and
- * does the stopping (src/watch/kill-switch.ts).
+ * does the stopping (src/watch/abort-switch.ts).
  */
 import { METRICS } from '../metric-names.ts';
 import type { PeriodReport, PhaseRecord } from './summary.ts';
@@ -131,7 +131,7 @@ export function periodBreaches(p: PeriodReport, slos: ReadonlyMap<string, number
  * in `periods` consecutive periods. A period too small to judge neither
  * breaks nor extends a streak.
  */
-export class AbortWatch {
+export class AbortRules {
   readonly #limits: AbortSettings;
   readonly #slos: ReadonlyMap<string, number>;
   readonly #streaks = new Map<string, number>();
@@ -174,7 +174,7 @@ export interface AbortRecord {
 
 export function abortReason(a: AbortRecord): string {
   const when = new Date(a.at).toISOString().slice(0, 19).replace('T', ' ');
-  return `aborted by the kill switch at ${when} UTC${a.elapsedSec !== undefined ? ` (${Math.round(a.elapsedSec)} s into the load)` : ''}: ${a.reason}`;
+  return `aborted by the abort switch at ${when} UTC${a.elapsedSec !== undefined ? ` (${Math.round(a.elapsedSec)} s into the load)` : ''}: ${a.reason}`;
 }
 
 /**

@@ -11,7 +11,7 @@ export const EXIT = {
   config: 2,
   /** the run happened but its numbers do not measure the target: generator overloaded, load not delivered, rate limited */
   invalid: 3,
-  /** the kill switch stopped the run (abort limits breached: see the verdict's reason); results and reports are still written */
+  /** the abort switch stopped the run (abort limits breached: see the verdict's reason); results and reports are still written */
   aborted: 4,
   /** every threshold passed, but a figure changed for the worse against the run history, significantly (src/history/gate.ts) */
   regressed: 5,

@@ -107,7 +107,7 @@ function round1(x: number): number {
 /**
  * What a verdict can be. An invalid run is neither a pass nor an SLO
  * failure: its numbers do not measure the target. New kinds (a run stopped
- * by its kill switch) go here, with their exit code in exit-codes.ts.
+ * by its abort switch) go here, with their exit code in exit-codes.ts.
  */
 export type VerdictKind = 'pass' | 'slo_failed' | 'invalid' | 'aborted' | 'regressed';
 
@@ -122,7 +122,7 @@ export interface Verdict {
   reasons: string[];
   /** exit code the run should end with */
   exitCode: number;
-  /** set when the kill switch stopped the run (kind 'aborted') */
+  /** set when the abort switch stopped the run (kind 'aborted') */
   abort?: AbortRecord;
 }
 
@@ -175,7 +175,7 @@ export const INVALID_HEADLINE: Record<InvalidCause, string> = {
 export interface VerdictInputs {
   checks: readonly Check[];
   validity: Validity;
-  /** the kill switch's record, when it stopped the run */
+  /** the abort switch's record, when it stopped the run */
   abort?: AbortRecord;
   /** changes for the worse against the run history (src/history/), one line each */
   historyRegressions?: readonly string[];

@@ -1,47 +1,72 @@
 /**
- * The scenario's ensure thresholds, checked here over a combined aggregate
- * the way artillery-plugin-ensure checks them: `metric: N` means
- * `metric < N`, a condition is `<arithmetic> <op> <number>`, and a metric
- * that was never emitted fails its check. Used where ensure's own results
- * are not at hand: an Artillery `-o` file, or a Fargate or Lambda run whose
- * checks ran in the orchestrator.
+ * The one threshold judge. A scenario's thresholds are its `config.ensure`
+ * section; they are judged here by artillery-plugin-ensure's own evaluator
+ * (`Plugin.runChecks` over `Plugin.statsToVars`), whatever the aggregate
+ * came from: a local run's final report, the periods an aborted run got
+ * through, an Artillery `-o` file, or a Fargate or Lambda run. ensure still
+ * runs in Artillery and sets its exit code; it and this judge are the same
+ * code, so they cannot disagree. The results file records the thresholds
+ * it was judged by (`luneo.thresholds`), so a report is rebuilt from the
+ * file alone.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { evaluate, splitCheck } from './check-values.ts';
 import type { Check, PeriodReport } from './summary.ts';
 
 export interface EnsureSpec {
   thresholds?: Record<string, number>[];
   conditions?: { expression: string; strict?: boolean }[];
+  /** ensure's other keys (maxErrorRate, p95, …) are passed through to it untouched */
+  [key: string]: unknown;
 }
 
-const COMPARE: Record<string, (a: number, b: number) => boolean> = {
-  '<': (a, b) => a < b,
-  '<=': (a, b) => a <= b,
-  '>': (a, b) => a > b,
-  '>=': (a, b) => a >= b,
-  '==': (a, b) => a === b,
-};
+interface EnsureCheck {
+  original: string;
+  result: number;
+  strict: boolean;
+}
+interface EnsureModule {
+  Plugin: { runChecks(checks: unknown, vars: Record<string, unknown>): EnsureCheck[]; statsToVars(data: { report: PeriodReport }): Record<string, unknown> };
+}
 
-export function ensureExpressions(spec: EnsureSpec): { expression: string; strict: boolean }[] {
-  const out: { expression: string; strict: boolean }[] = [];
-  for (const t of spec.thresholds ?? []) {
-    const [name, limit] = Object.entries(t)[0] ?? [];
-    if (name !== undefined && typeof limit === 'number') out.push({ expression: `${name} < ${limit}`, strict: true });
+let ensure: EnsureModule | undefined;
+
+type ArtilleryLog = { log?: (...args: unknown[]) => void };
+
+/**
+ * runChecks prints "Checks:" through Artillery's global logger, which a
+ * report command has not got and a run has already used for ensure's own
+ * lines: the call gets a silent one for its (synchronous) duration.
+ */
+function quietly<T>(f: () => T): T {
+  const g = globalThis as { artillery?: ArtilleryLog };
+  const had = g.artillery;
+  const target: ArtilleryLog = had ?? {};
+  const log = target.log;
+  target.log = () => {};
+  if (!had) g.artillery = target;
+  try {
+    return f();
+  } finally {
+    if (had) target.log = log;
+    else delete g.artillery;
   }
-  for (const c of spec.conditions ?? []) if (typeof c.expression === 'string') out.push({ expression: c.expression, strict: c.strict !== false });
-  return out;
 }
 
-export function evaluateEnsure(spec: EnsureSpec, aggregate: PeriodReport): Check[] {
-  return ensureExpressions(spec).map(({ expression, strict }) => {
-    const parts = splitCheck(expression);
-    const measured = parts ? evaluate(parts.left, aggregate) : undefined;
-    const cmp = parts ? COMPARE[parts.op] : undefined;
-    return { expression, strict, passed: measured !== undefined && cmp !== undefined && parts !== undefined && cmp(measured, parts.limit) };
-  });
+/** Each threshold of `spec` judged over `aggregate`; a metric that was never emitted fails its check, as in ensure. */
+export function judgeThresholds(spec: EnsureSpec | undefined, aggregate: PeriodReport): Check[] {
+  if (!spec) return [];
+  ensure ??= createRequire(import.meta.url)('artillery-plugin-ensure') as EnsureModule;
+  // statsToVars reads counters, rates and summaries; a file written before rates existed has none.
+  const report: PeriodReport = { counters: aggregate.counters, rates: aggregate.rates ?? {}, summaries: aggregate.summaries };
+  const mod = ensure;
+  return quietly(() => mod.Plugin.runChecks(spec, mod.Plugin.statsToVars({ report }))).map((c) => ({
+    expression: String(c.original),
+    passed: c.result === 1,
+    strict: c.strict !== false,
+  }));
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -1,6 +1,6 @@
 /**
  * What the operator sees and can rely on while a run goes, in Artillery's
- * main thread: the 10-second status line and the kill switch, both fed by
+ * main thread: the 10-second status line and the abort switch, both fed by
  * the periods Artillery reports. The plugin only wires this up.
  */
 import { decodeStages } from '../load/stages.ts';
@@ -10,7 +10,7 @@ import { METRICS } from '../metric-names.ts';
 import { abortEnabled, NO_ABORT_VARIABLE, p95Slos } from '../verdict/abort.ts';
 import { ConfigError, environmentsDir, loadSettings } from '../config/environments.ts';
 import { readRunInfo, type RunInfo } from '../before/info.ts';
-import { completeAbortedRun, KillSwitch, type KillSwitchOptions, type RawPeriod } from './kill-switch.ts';
+import { completeAbortedRun, AbortSwitch, type AbortSwitchOptions, type RawPeriod } from './abort-switch.ts';
 import { statusLine } from './status-line.ts';
 import type { Env } from '../config/env.ts';
 
@@ -21,7 +21,7 @@ export interface RunWatchOptions {
   scriptPath: string | undefined;
   ensure: unknown;
   log: (line: string) => void;
-  shutdown: KillSwitchOptions['shutdown'] | undefined;
+  shutdown: AbortSwitchOptions['shutdown'] | undefined;
   env?: Env;
 }
 
@@ -29,15 +29,15 @@ export class RunWatch {
   readonly #o: RunWatchOptions;
   #run: RunInfo | undefined;
   #stages: Stage[] | undefined;
-  #killSwitch: KillSwitch | undefined;
+  #abortSwitch: AbortSwitch | undefined;
   #started = false;
 
   constructor(o: RunWatchOptions) {
     this.#o = o;
   }
 
-  get killSwitch(): KillSwitch | undefined {
-    return this.#killSwitch;
+  get abortSwitch(): AbortSwitch | undefined {
+    return this.#abortSwitch;
   }
 
   /** At the first phase: the before hook has run, so the environment and the profile are known. */
@@ -57,20 +57,20 @@ export class RunWatch {
       settings = loadSettings(this.#run.environment, environmentsDir(this.#o.scriptPath, env), env);
     } catch (err) {
       // The before hook read the same file a moment ago; should it have gone since, the run goes on without the switch.
-      this.#o.log(`kill switch off: ${err instanceof ConfigError ? err.message.split('\n')[0] : String(err)}`);
+      this.#o.log(`abort switch off: ${err instanceof ConfigError ? err.message.split('\n')[0] : String(err)}`);
       return;
     }
     const limits = settings.abort;
     if (!abortEnabled(settings, env)) {
       const why = env[NO_ABORT_VARIABLE]?.trim() ? `${NO_ABORT_VARIABLE} is set` : `not enabled for ${settings.environment} (abort.enabled in its environment file)`;
-      this.#o.log(`kill switch off: ${why}`);
+      this.#o.log(`abort switch off: ${why}`);
       return;
     }
     if (!this.#o.shutdown) {
-      this.#o.log('kill switch off: this Artillery has no graceful shutdown to call');
+      this.#o.log('abort switch off: this Artillery has no graceful shutdown to call');
       return;
     }
-    this.#killSwitch = new KillSwitch({
+    this.#abortSwitch = new AbortSwitch({
       limits,
       ensure: this.#o.ensure,
       epochMs: () => this.#run?.epochMs,
@@ -79,7 +79,7 @@ export class RunWatch {
     });
     const slos = p95Slos(this.#o.ensure).size;
     this.#o.log(
-      `kill switch on: the run stops when the error rate is above ${limits.errorRate * 100} %` +
+      `abort switch on: the run stops when the error rate is above ${limits.errorRate * 100} %` +
         `${slos > 0 ? ` or a step's p95 is above ${limits.p95OverSlo} × its SLO` : ''} for ${limits.periods} periods of 10 s in a row (${NO_ABORT_VARIABLE}=1 switches it off)`,
     );
   }
@@ -90,11 +90,11 @@ export class RunWatch {
     if (this.#run) input.epochMs = this.#run.epochMs;
     if (this.#stages) input.stages = this.#stages;
     this.#o.log(`status ${statusLine(input)}`);
-    this.#killSwitch?.onStats(p);
+    this.#abortSwitch?.onStats(p);
   }
 
   /** Before the results are written: an aborted run gets its aggregate, checks and phases as far as it went. */
   async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1]): Promise<void> {
-    if (this.#killSwitch) await completeAbortedRun(this.#killSwitch, rec);
+    if (this.#abortSwitch) await completeAbortedRun(this.#abortSwitch, rec);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The operator's tools against the real sandbox: load shapes given on the
  * command line (`npm run load -- --stage …`, `--vus … --duration …`) reach
- * their concurrency, and the kill switch stops a run whose target starts
+ * their concurrency, and the abort switch stops a run whose target starts
  * failing half its requests, with the verdict ABORTED and its exit code,
  * the results, reports and JUnit file still written.
  */
@@ -141,7 +141,7 @@ describe('operator tools against the sandbox', () => {
       }
       assert.equal(r.code, EXIT.aborted, tail(r));
       assert.ok(stormAt > 0, 'the storm started');
-      assert.match(r.output, /kill switch on/);
+      assert.match(r.output, /abort switch on/);
       assert.match(r.output, /ABORTING the run: error rate/);
       const l = r.results?.luneo;
       assert.ok(l, 'results file written after the abort');
@@ -158,7 +158,7 @@ describe('operator tools against the sandbox', () => {
       const stormPeriods = (r.results?.intermediate ?? []).filter((p) => Number(p.period) >= periodOf(stormAt));
       assert.ok(stormPeriods.length <= 4, `periods reported from the storm's on: ${stormPeriods.length}`);
       assert.ok((abort.elapsedSec ?? 90) < 80, 'stopped well before the planned 90 s');
-      assert.match(l.verdict.reasons[0] ?? '', /^aborted by the kill switch at .* UTC/);
+      assert.match(l.verdict.reasons[0] ?? '', /^aborted by the abort switch at .* UTC/);
       assert.ok(l.checks.length >= 11, 'the checks were evaluated over the run as far as it went');
       for (const c of l.checks) assert.notEqual(c.measured, undefined, `${c.expression}: measured over the run as far as it went`);
       assert.ok(l.checks.some((c) => c.expression.startsWith('luneo_requests_failed / (') && !c.passed), 'the error-rate check fails, as the storm had it');

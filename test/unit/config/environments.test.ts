@@ -290,7 +290,7 @@ describe("the package's own environment files", () => {
     assert.equal(loadSettings('prod', envDir, {}).guarded, true);
   });
 
-  it('the kill switch is on against prod (guarded) and off against the others, unless LUNEO_NO_ABORT is set', () => {
+  it('the abort switch is on against prod (guarded) and off against the others, unless LUNEO_NO_ABORT is set', () => {
     const envDir = path.join(ROOT, 'environments');
     assert.equal(abortEnabled(loadSettings('prod', envDir, {}), {}), true);
     assert.deepEqual(loadSettings('prod', envDir, {}).abort, DEFAULT_ABORT);

@@ -123,7 +123,7 @@ describe('comparison with a baseline', () => {
 
   it('an aborted run adds a failing verdict case', () => {
     const r = fixture();
-    r.luneo.verdict = { kind: 'aborted', passed: false, reasons: ['aborted by the kill switch at …: error rate 50 %'], exitCode: EXIT.aborted };
+    r.luneo.verdict = { kind: 'aborted', passed: false, reasons: ['aborted by the abort switch at …: error rate 50 %'], exitCode: EXIT.aborted };
     const rendered = renderReports(r, '/tmp/x/a.json');
     const junit = parseJunit(rendered.junit);
     assert.equal(junit.suites[1]?.cases[0]?.failure?.type, 'aborted');

@@ -16,6 +16,7 @@ import { escapeHtml, escapeMarkdown, jsonForScript, markdownCode } from '../../.
 import { loadUplot } from '../../../src/report/html.ts';
 import { readResultsFile } from '../../../src/report/load.ts';
 import { createRecorder, finishRun, type ResultsFile } from '../../../src/results/recorder.ts';
+import { scenarioEnsure } from '../../../src/verdict/thresholds.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -426,11 +427,10 @@ describe('scripts/report.ts', () => {
 });
 
 describe('finishRun writes the report after the results file', () => {
-  function recorderFrom(r: ResultsFile) {
-    const rec = createRecorder({ scenario: 'embed', phases: [] });
+  function recorderFrom(r: ResultsFile, thresholds = scenarioEnsure('embed')) {
+    const rec = createRecorder({ scenario: 'embed', phases: [], ...(thresholds ? { thresholds } : {}) });
     for (const p of r.intermediate) rec.onStats(p);
     rec.onDone(r.aggregate);
-    rec.onChecks(r.luneo.checks.map((c) => ({ original: c.expression, result: c.passed ? 1 : 0, strict: c.strict })));
     return rec;
   }
 
@@ -464,10 +464,13 @@ describe('finishRun writes the report after the results file', () => {
     const dir = tmpDir();
     // A directory where the HTML file should go: writing it fails with EISDIR.
     mkdirSync(path.join(dir, 'load-test-results.html'));
-    const failing = fixture('embed');
-    failing.luneo.checks = failing.luneo.checks.map((c, i) => (i === 0 ? { ...c, passed: false } : c));
-    for (const [r, expected] of [[fixture('embed'), 0], [failing, 1]] as const) {
-      const out = await capture(() => finishRun(recorderFrom(r), { LUNEO_RESULTS_DIR: dir }));
+    // The same run judged by embed.yml's thresholds, then by a limit of 0 ms on the first one, which it must fail.
+    const embed = scenarioEnsure('embed');
+    const [first] = Object.keys(embed?.thresholds?.[0] ?? {});
+    assert.ok(embed && first);
+    const strict = { ...embed, thresholds: [{ [first]: 0 }, ...(embed.thresholds ?? []).slice(1)] };
+    for (const [thresholds, expected] of [[embed, 0], [strict, 1]] as const) {
+      const out = await capture(() => finishRun(recorderFrom(fixture('embed'), thresholds), { LUNEO_RESULTS_DIR: dir }));
       assert.equal(out.code, expected);
       const lines = out.err.trim().split('\n');
       assert.equal(lines.length, 1, out.err);

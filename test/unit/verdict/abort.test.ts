@@ -5,7 +5,7 @@ import {
   abortEnabled,
   abortReason,
   abortSettingsFrom,
-  AbortWatch,
+  AbortRules,
   DEFAULT_ABORT,
   p95Slos,
   periodLoad,
@@ -29,7 +29,7 @@ const slos = new Map([[TOKEN, 300]]);
 
 describe('abort rules', () => {
   it('an error rate above 20 % for two consecutive periods aborts, one alone does not', () => {
-    const w = new AbortWatch(DEFAULT_ABORT, slos);
+    const w = new AbortRules(DEFAULT_ABORT, slos);
     assert.equal(w.onPeriod(period(0, 100, 1)), undefined);
     assert.equal(w.onPeriod(period(10_000, 100, 50)), undefined, 'one bad period is a spike');
     const d = w.onPeriod(period(20_000, 100, 45));
@@ -41,7 +41,7 @@ describe('abort rules', () => {
   });
 
   it('a good period in between starts the count again', () => {
-    const w = new AbortWatch(DEFAULT_ABORT, slos);
+    const w = new AbortRules(DEFAULT_ABORT, slos);
     w.onPeriod(period(0, 100, 50));
     w.onPeriod(period(10_000, 100, 0));
     assert.equal(w.onPeriod(period(20_000, 100, 50)), undefined);
@@ -49,13 +49,13 @@ describe('abort rules', () => {
   });
 
   it('exactly at the limit is not above it', () => {
-    const w = new AbortWatch(DEFAULT_ABORT, slos);
+    const w = new AbortRules(DEFAULT_ABORT, slos);
     w.onPeriod(period(0, 100, 20));
     assert.equal(w.onPeriod(period(10_000, 100, 20)), undefined);
   });
 
   it("a step's p95 above three times its SLO for two periods aborts", () => {
-    const w = new AbortWatch(DEFAULT_ABORT, slos);
+    const w = new AbortRules(DEFAULT_ABORT, slos);
     assert.equal(w.onPeriod(period(0, 100, 0, 900)), undefined, '3 × 300 ms is not above');
     assert.equal(w.onPeriod(period(10_000, 100, 0, 950)), undefined);
     const d = w.onPeriod(period(20_000, 100, 0, 1200));
@@ -64,7 +64,7 @@ describe('abort rules', () => {
   });
 
   it('periods with too few requests to judge neither count nor break a streak', () => {
-    const w = new AbortWatch(DEFAULT_ABORT, slos);
+    const w = new AbortRules(DEFAULT_ABORT, slos);
     w.onPeriod(period(0, 100, 50));
     assert.equal(w.onPeriod(period(10_000, 4, 4)), undefined);
     assert.ok(w.onPeriod(period(20_000, 100, 50)), 'the streak went on across the small period');
@@ -130,8 +130,8 @@ describe('the verdict of an aborted run', () => {
     assert.equal(v.exitCode, EXIT.aborted);
     assert.equal(EXIT.aborted, 4);
     assert.equal(v.abort?.at, at);
-    assert.equal(v.reasons[0], 'aborted by the kill switch at 2026-12-01 23:00:05 UTC (42 s into the load): error rate 50.0 % above the abort limit 20.0 %');
-    assert.equal(abortReason({ reason: 'x', at }), 'aborted by the kill switch at 2026-12-01 23:00:05 UTC: x');
+    assert.equal(v.reasons[0], 'aborted by the abort switch at 2026-12-01 23:00:05 UTC (42 s into the load): error rate 50.0 % above the abort limit 20.0 %');
+    assert.equal(abortReason({ reason: 'x', at }), 'aborted by the abort switch at 2026-12-01 23:00:05 UTC: x');
   });
 
   it('keeps the other reasons after its own', () => {

@@ -1,5 +1,5 @@
 /**
- * The kill switch in Artillery's main thread: watches each 10-second
+ * The abort switch in Artillery's main thread: watches each 10-second
  * period (abort rules in src/verdict/abort.ts), and on a breach stops the
  * run through Artillery's own graceful shutdown, which stops every local
  * worker (and, on Fargate, each worker's own `artillery run`). An early
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
-import { type AbortRecord, AbortWatch, type AbortSettings, p95Slos, phasesUntil } from '../verdict/abort.ts';
+import { type AbortRecord, AbortRules, type AbortSettings, p95Slos, phasesUntil } from '../verdict/abort.ts';
 import { EXIT } from '../verdict/exit-codes.ts';
 import { PERIOD_SECONDS, type PeriodReport, type PhaseRecord, type Summary } from '../verdict/summary.ts';
 
@@ -25,22 +25,12 @@ interface Ssms {
   summarizeHistogram(h: unknown): Summary;
 }
 
-/** ensure's checks as its plugin publishes them (`checks` event). */
-interface EnsureCheck {
-  original: string;
-  result: number;
-  strict: boolean;
-}
-interface EnsureModule {
-  Plugin: { runChecks(checks: unknown, vars: Record<string, unknown>): EnsureCheck[]; statsToVars(data: { report: PeriodReport }): Record<string, unknown> };
-}
-
 interface ShutdownOptions {
   earlyStop: boolean;
   exitCode: number;
 }
 
-export interface KillSwitchOptions {
+export interface AbortSwitchOptions {
   limits: AbortSettings;
   /** the scenario's `config.ensure`: its p95 thresholds are the SLOs */
   ensure: unknown;
@@ -50,16 +40,16 @@ export interface KillSwitchOptions {
   log: (line: string) => void;
 }
 
-export class KillSwitch {
-  readonly #o: KillSwitchOptions;
-  readonly #watch: AbortWatch;
+export class AbortSwitch {
+  readonly #o: AbortSwitchOptions;
+  readonly #watch: AbortRules;
   readonly #periods: RawPeriod[] = [];
   /** set once, when the switch stops the run: the verdict's `abort` input */
   abort: AbortRecord | undefined;
 
-  constructor(o: KillSwitchOptions) {
+  constructor(o: AbortSwitchOptions) {
     this.#o = o;
-    this.#watch = new AbortWatch(o.limits, p95Slos(o.ensure));
+    this.#watch = new AbortRules(o.limits, p95Slos(o.ensure));
   }
 
   /** Every period Artillery reports, in order. */
@@ -70,7 +60,7 @@ export class KillSwitch {
     const at = Date.now();
     const epoch = this.#o.epochMs();
     this.abort = { reason: decision.reason, at, ...(epoch !== undefined ? { elapsedSec: (at - epoch) / 1000 } : {}) };
-    this.#o.log(`ABORTING the run: ${redact(decision.reason, secretsFromEnv())}. Stopping every worker; results and reports are still written (LUNEO_NO_ABORT=1 switches the kill switch off).`);
+    this.#o.log(`ABORTING the run: ${redact(decision.reason, secretsFromEnv())}. Stopping every worker; results and reports are still written (LUNEO_NO_ABORT=1 switches the abort switch off).`);
     this.#o.shutdown({ earlyStop: true, exitCode: EXIT.aborted });
   }
 
@@ -96,13 +86,6 @@ export class KillSwitch {
     return out;
   }
 
-  /** ensure's own checks over the rebuilt aggregate: an early stop skips ensure, so the report would have none. */
-  checks(aggregate: PeriodReport): EnsureCheck[] {
-    const ensure = this.#o.ensure;
-    if (!ensure) return [];
-    const mod = createRequire(import.meta.url)('artillery-plugin-ensure') as EnsureModule;
-    return mod.Plugin.runChecks(ensure, mod.Plugin.statsToVars({ report: aggregate }));
-  }
 }
 
 async function loadSsms(): Promise<Ssms> {
@@ -114,15 +97,14 @@ async function loadSsms(): Promise<Ssms> {
 
 /** What the plugin hands the recorder after an abort, so the results describe the run as far as it went. */
 export async function completeAbortedRun(
-  ks: KillSwitch,
-  rec: { aggregate?: PeriodReport; phases: PhaseRecord[]; abort?: AbortRecord; onDone(s: unknown): void; onChecks(c: unknown): void },
+  ks: AbortSwitch,
+  rec: { aggregate?: PeriodReport; phases: PhaseRecord[]; abort?: AbortRecord; onDone(s: unknown): void },
 ): Promise<void> {
   if (!ks.abort) return;
   rec.abort = ks.abort;
   if (rec.aggregate) return;
   const aggregate = await ks.aggregate();
   rec.onDone(aggregate);
-  rec.onChecks(ks.checks(aggregate));
   const until = ks.coveredUntil();
   if (until !== undefined) rec.phases.splice(0, rec.phases.length, ...phasesUntil(rec.phases, until));
 }
