@@ -31,6 +31,8 @@ import { type PhaseLike, publishWorkerPhases } from '../../src/user/worker-plan.
 import { finishRun, type RunRecorder, createRecorder } from '../../src/results/recorder.ts';
 import type { RawPeriod } from '../../src/watch/abort-switch.ts';
 import type { EnsureSpec } from '../../src/verdict/thresholds.ts';
+import { PlatformSource } from '../../src/observe/sources/platform.ts';
+import { dsnTarget } from '../../src/observe/sources/target.ts';
 import { RunWatch } from '../../src/watch/run-watch.ts';
 
 interface ArtilleryGlobal {
@@ -163,7 +165,7 @@ function reportOtelFailures(secrets: string[]): void {
  * refresh token is the one every worker renews from, so a renewal here at
  * another moment would push the workers into fresh logins mid-run.
  */
-function startSampler(run: RunInfo, recorder: RunRecorder): PlatformSampler | undefined {
+function startSampler(run: RunInfo, recorder: RunRecorder, onText: (text: string, at: number) => void): PlatformSampler | undefined {
   const { email, password } = runtimeCredentials();
   const access = readRunAccess();
   const deployment = access?.deployment ?? defaultDeployment('v1');
@@ -180,6 +182,7 @@ function startSampler(run: RunInfo, recorder: RunRecorder): PlatformSampler | un
     ...(rateLimit ? { defaultRetryAfterMs: rateLimit.defaultRetryAfterMs } : {}),
     accessToken: () => session.accessToken(),
     onSample: (s) => recorder.platformMetrics.push(s),
+    onText,
     log: (line) => console.log(`${prefix} ${redact(line, secrets)}`),
   });
   sampler.start();
@@ -190,6 +193,8 @@ export class Plugin {
   readonly recorder: RunRecorder | undefined;
   #exporter: PublishMetricsPlugin | undefined;
   #sampler: PlatformSampler | undefined;
+  /** the sampler's scrapes, read by the run's observer as the platform source */
+  #platformSource: PlatformSource | undefined;
 
   constructor(script: ScriptLike, events: PluginEvents) {
     // Workers load plugins too, with their own share of the phases; only the main thread sees whole-run data.
@@ -215,7 +220,11 @@ export class Plugin {
       // The before hook has run by the first phase (not yet at construction): only now are dialect and target known.
       const run = readRunInfo();
       if (exportPlan) this.#exporter = this.#startExport(exportPlan, run, script, events);
-      if (run?.dialect === 'v1') this.#sampler = startSampler(run, recorder);
+      if (run?.dialect === 'v1') {
+        this.#sampler = startSampler(run, recorder, (text, at) => this.#platformSource?.push(text, at));
+        const sampler = this.#sampler;
+        if (sampler) this.#platformSource = new PlatformSource(dsnTarget(`${run.baseUrl}${routes.metrics(readRunAccess()?.deployment ?? defaultDeployment('v1')) ?? ''}`), sampler);
+      }
     });
     events.on('phaseCompleted', (p) => recorder.onPhase(p));
     // Status line and abort switch: their own listeners, beside the recorder's.
@@ -223,7 +232,9 @@ export class Plugin {
       scenario: recorder.scenario,
       scriptPath: script._scriptPath,
       ensure: script.config.ensure,
-      log: (line) => console.log(`${prefix} ${line}`),
+      log: (line) => console.log(`${prefix} ${redact(line, secretsFromEnv())}`),
+      redact: (text) => redact(text, secretsFromEnv()),
+      platform: () => this.#platformSource,
       // Looked up when needed: run.ts installs its graceful shutdown after the plugins are built.
       shutdown: (o) => void artillery.shutdown?.(o),
     });

@@ -3,6 +3,7 @@
  * the repository. Against the sandbox they fall back to the sandbox's
  * built-in fake ones, so that a local run needs no set-up.
  */
+import { OBSERVE_SECRET_VARIABLES } from '../observe/variables.ts';
 import type { Dialect } from './dialect.ts';
 import { ConfigError, type RunSettings } from '../config/environments.ts';
 import type { Env } from '../config/env.ts';
@@ -49,10 +50,22 @@ export function resolveCredentials(settings: RunSettings, flow: { title: string;
 export const CREDENTIAL_VARIABLES = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as const;
 
 /** The secret environment variables a run may use; their values are redacted from everything it prints or writes. */
-export const SECRET_VARIABLES = [...CREDENTIAL_VARIABLES, 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY'] as const;
+export const SECRET_VARIABLES = [...CREDENTIAL_VARIABLES, 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY', ...OBSERVE_SECRET_VARIABLES] as const;
+
+/** A connection string's password, as written and decoded: a driver's message may quote either. */
+function urlPasswords(value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const u = new URL(value.trim());
+    return u.password ? [u.password, decodeURIComponent(u.password)] : [];
+  } catch {
+    return [];
+  }
+}
 
 export function secretsFromEnv(env: Env = process.env): string[] {
-  return secretValues(SECRET_VARIABLES.map((name) => env[name]));
+  const values = SECRET_VARIABLES.map((name) => env[name]);
+  return secretValues([...values, ...values.flatMap(urlPasswords)]);
 }
 
 /**

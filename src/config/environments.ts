@@ -14,6 +14,7 @@ import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYP
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
+import { type ObserveSettings, observeSettingsFrom } from '../observe/settings.ts';
 import type { Env } from './env.ts';
 
 export interface Range {
@@ -50,6 +51,8 @@ export interface RunSettings {
   };
   /** the abort switch's limits (src/verdict/abort.ts) */
   abort: AbortSettings;
+  /** what the server-side sources read (src/observe/settings.ts); their URLs come from LUNEO_OBSERVE_* variables */
+  observe: ObserveSettings;
 }
 
 
@@ -136,6 +139,7 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
       rateLimit: numbers(render.rateLimit, DEFAULT_RATE_LIMIT_POLICY, 'render.rateLimit', problems),
     },
     abort: abortSettingsFrom(doc.abort, problems),
+    observe: observeSettingsFrom(doc.observe, problems),
   };
   problems.push(...validateBackoff(settings.render.poll).map((p) => `render.poll: ${p}`));
   if (problems.length > 0) {
@@ -144,7 +148,7 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
   return settings;
 }
 
-const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'api', 'embed', 'render', 'abort'];
+const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'api', 'embed', 'render', 'abort', 'observe'];
 const API_KEYS = ['routes', 'tokensFrom', 'cookies', 'refreshRotates', 'syncRender', 'slowDownRemoved', 'loginSpreadMs'];
 
 function bool(v: unknown, dflt: boolean, key: string, problems: string[]): boolean {

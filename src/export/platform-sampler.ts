@@ -75,6 +75,8 @@ export interface SamplerOptions {
   /** a valid access token; rejects when the sampler cannot log in */
   accessToken: () => Promise<string>;
   onSample: (s: PlatformSample) => void;
+  /** every scrape's text, for the server view (src/observe/sources/platform.ts) */
+  onText?: (text: string, at: number) => void;
   /** where the one "unavailable" line goes */
   log: (line: string) => void;
   fetch?: MetricsFetch;
@@ -94,7 +96,7 @@ class Unavailable extends Error {}
 class Skipped extends Error {}
 
 export class PlatformSampler {
-  readonly #o: Required<SamplerOptions>;
+  readonly #o: Required<Omit<SamplerOptions, 'onText'>> & Pick<SamplerOptions, 'onText'>;
   #timer: ReturnType<typeof setInterval> | undefined;
   #inFlight: Promise<void> | undefined;
   #stopped = false;
@@ -159,6 +161,7 @@ export class PlatformSampler {
       if (!sample) throw new Unavailable(`${this.#o.url} exposes none of ${Object.values(PLATFORM_METRICS).join(', ')}`);
       this.#errors = 0;
       this.#o.onSample(sample);
+      this.#o.onText?.(text, at);
     } catch (err) {
       if (err instanceof Skipped) return;
       if (err instanceof Unavailable) this.#giveUp(err.message);

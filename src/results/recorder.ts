@@ -15,6 +15,7 @@ import { historyLines, type HistorySection, judgeRun } from '../history/judge-ru
 import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { type EnsureSpec, judgeThresholds } from '../verdict/thresholds.ts';
+import type { ServerSection } from '../observe/signals.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
 import { readRunInfo, type RunInfo } from '../before/info.ts';
@@ -88,6 +89,8 @@ export interface LuneoSection {
   peakRendersInFlight?: number;
   /** the platform's own metrics sampled during the run, when the target exposes them */
   platformMetrics?: PlatformSample[];
+  /** the server seen from its own sources during the run (src/observe), when any was configured */
+  server?: ServerSection;
   /** the run judged against its history (src/history/), where it had one */
   history?: HistorySection;
 }
@@ -109,6 +112,8 @@ export interface RunRecorder {
   readonly intermediate: PeriodReport[];
   aggregate?: PeriodReport;
   platformMetrics: PlatformSample[];
+  /** what the observer saw of the server, set when it stops */
+  server?: ServerSection;
   /** the abort switch's record, when it stopped the run */
   abort?: AbortRecord;
 }
@@ -202,6 +207,7 @@ export function summarize(rec: RunRecorder): ResultsFile {
   const run = readRunInfo();
   if (run) luneo.run = run;
   if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
+  if (rec.server) luneo.server = rec.server;
   return { aggregate, intermediate: rec.intermediate, luneo };
 }
 

@@ -1,7 +1,9 @@
 /**
  * What the operator sees and can rely on while a run goes, in Artillery's
- * main thread: the 10-second status line and the abort switch, both fed by
- * the periods Artillery reports. The plugin only wires this up.
+ * main thread: the 10-second status line, the abort switch, both fed by
+ * the periods Artillery reports, and the observer that samples the server
+ * (src/observe) when a LUNEO_OBSERVE_* variable or the platform's own
+ * metrics give it a source. The plugin only wires this up.
  */
 import { decodeStages } from '../load/stages.ts';
 import type { Stage } from '../load/model.ts';
@@ -13,6 +15,12 @@ import { readRunInfo, type RunInfo } from '../before/info.ts';
 import { completeAbortedRun, AbortSwitch, type AbortSwitchOptions, type RawPeriod } from './abort-switch.ts';
 import { statusLine } from './status-line.ts';
 import type { Env } from '../config/env.ts';
+import type { RunSettings } from '../config/environments.ts';
+import type { Observer, Source } from '../observe/observer.ts';
+import type { ServerSection } from '../observe/signals.ts';
+import type { PlatformSource } from '../observe/sources/platform.ts';
+import { serverStatus } from '../observe/status.ts';
+import { OBSERVE_SECRET_VARIABLES } from '../observe/variables.ts';
 
 
 export interface RunWatchOptions {
@@ -23,6 +31,10 @@ export interface RunWatchOptions {
   log: (line: string) => void;
   shutdown: AbortSwitchOptions['shutdown'] | undefined;
   env?: Env;
+  /** what a driver's message might carry (a DSN) comes out of every line */
+  redact?: (text: string) => string;
+  /** the platform's /metrics as the plugin's sampler reads it, when it does */
+  platform?: () => PlatformSource | undefined;
 }
 
 export class RunWatch {
@@ -30,6 +42,9 @@ export class RunWatch {
   #run: RunInfo | undefined;
   #stages: Stage[] | undefined;
   #abortSwitch: AbortSwitch | undefined;
+  #observer: Promise<Observer | undefined> | undefined;
+  /** the observer once started, for the status line */
+  #latestObserver: Observer | undefined;
   #started = false;
 
   constructor(o: RunWatchOptions) {
@@ -60,6 +75,7 @@ export class RunWatch {
       this.#o.log(`abort switch off: ${err instanceof ConfigError ? err.message.split('\n')[0] : String(err)}`);
       return;
     }
+    this.#observer = this.#startObserver(settings, env);
     const limits = settings.abort;
     if (!abortEnabled(settings, env)) {
       const why = env[NO_ABORT_VARIABLE]?.trim() ? `${NO_ABORT_VARIABLE} is set` : `not enabled for ${settings.environment} (abort.enabled in its environment file)`;
@@ -84,9 +100,33 @@ export class RunWatch {
     );
   }
 
+  /**
+   * The drivers load only here, in the one process that observes, and only
+   * when a source is set: a worker, or a run with no source, never loads pg,
+   * ioredis or BullMQ.
+   */
+  async #startObserver(settings: RunSettings, env: Env): Promise<Observer | undefined> {
+    const sources: Source[] = [];
+    const platform = this.#o.platform?.();
+    if (platform) sources.push(platform);
+    if (OBSERVE_SECRET_VARIABLES.some((name) => env[name]?.trim())) {
+      const { observeSources } = await import('../observe/sources/index.ts');
+      sources.push(...observeSources(settings.observe, env));
+    }
+    if (sources.length === 0) return undefined;
+    const { Observer } = await import('../observe/observer.ts');
+    const observer = new Observer({ sources, log: this.#o.log, redact: this.#o.redact ?? ((t) => t) });
+    this.#o.log(`observing the server: ${sources.map((s) => `${s.name} (${s.target})`).join(', ')}`);
+    void observer.start();
+    this.#latestObserver = observer;
+    return observer;
+  }
+
   onStats(p: RawPeriod): void {
     const steps = [...(STEP_METRICS[this.#o.scenario] ?? []).map((s) => s.metric), METRICS.requests.allMs];
     const input: Parameters<typeof statusLine>[0] = { period: p, now: Date.now(), steps };
+    const server = this.#latestObserver ? serverStatus(this.#latestObserver) : undefined;
+    if (server) input.server = server;
     if (this.#run) input.epochMs = this.#run.epochMs;
     if (this.#stages) input.stages = this.#stages;
     this.#o.log(`status ${statusLine(input)}`);
@@ -94,7 +134,9 @@ export class RunWatch {
   }
 
   /** Before the results are written: an aborted run gets its aggregate, checks and phases as far as it went. */
-  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1]): Promise<void> {
+  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1] & { server?: ServerSection }): Promise<void> {
     if (this.#abortSwitch) await completeAbortedRun(this.#abortSwitch, rec);
+    const observer = await this.#observer;
+    if (observer) rec.server = await observer.stop();
   }
 }

@@ -18,6 +18,8 @@ export interface StatusInput {
   stages?: readonly Stage[];
   /** latency metrics of the scenario's steps */
   steps: readonly string[];
+  /** the server-side signals that matter most, as last observed (src/observe) */
+  server?: string;
 }
 
 function clock(seconds: number): string {
@@ -64,5 +66,6 @@ export function statusLine(i: StatusInput): string {
     const health = strained ? 'STRAINED' : 'ok';
     parts.push(`generator ${health} (loop p99 ${eld === undefined ? '–' : `${n(eld)} ms`}, busy ${busy === undefined ? '–' : `${n(busy)} %`})`);
   }
+  if (i.server) parts.push(i.server);
   return parts.join(' · ');
 }
