@@ -41,6 +41,11 @@ async function handle(state: SandboxState, ctx: RequestContext): Promise<void> {
 export function createApiServer(state: SandboxState): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const ctx = new RequestContext(state, req, res, 'seed');
+    const backing = state.backing;
+    if (backing) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => backing.observeRequest(req.method ?? 'GET', ctx.route ?? 'none', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    }
     handle(state, ctx).catch((err: unknown) => handlerFailed(ctx, err));
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -10,6 +10,9 @@ import type { Sandbox } from './index.ts';
 import { CLI_API_PORT, CLI_WIDGET_PORT, DEFAULTS } from './options.ts';
 import type { FaultsPatch, SandboxOptionsInput } from './types.ts';
 
+/** Prisma's default connection_limit on a 2-CPU host: num_cpus × 2 + 1. */
+const DEFAULT_POOL_SIZE = 5;
+
 const USAGE = `Usage: node sandbox/cli.ts [options]
 
   --port N                  API port (default ${CLI_API_PORT})
@@ -33,6 +36,9 @@ const USAGE = `Usage: node sandbox/cli.ts [options]
   --concurrent-login-500    a second login of one user within the same second answers 500
   --access-token-ttl SEC    v1 access token lifetime (default ${DEFAULTS.accessTokenTtlSec})
   --faults JSON             initial faults, e.g. '{"errors":{"embed.token":0.05}}'
+  --backed                  shops in PostgreSQL, nonces in Redis, renders through BullMQ, metrics from
+                            prom-client: needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL
+  --pool-size N             the backed API's PostgreSQL pool size (default ${DEFAULT_POOL_SIZE})
   -h, --help                show this help`;
 
 class UsageError extends Error {}
@@ -75,6 +81,8 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
         prioritized: { type: 'boolean' },
         'concurrent-login-500': { type: 'boolean' },
         faults: { type: 'string' },
+        backed: { type: 'boolean' },
+        'pool-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -136,6 +144,14 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
     faults = { ...faults, jobs: { ...faults.jobs, failureRate: decimal('job-failure-rate', values['job-failure-rate'], 0, 1) } };
   }
   options.faults = faults;
+  if (values['pool-size'] !== undefined && !values.backed) throw new UsageError('--pool-size needs --backed');
+  if (values.backed) {
+    const postgresUrl = process.env.LUNEO_SANDBOX_POSTGRES_URL?.trim();
+    const redisUrl = process.env.LUNEO_SANDBOX_REDIS_URL?.trim();
+    if (!postgresUrl || !redisUrl) throw new UsageError('--backed needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL (postgresql://… and redis://…) in the environment');
+    const poolSize = values['pool-size'] === undefined ? DEFAULT_POOL_SIZE : integer('pool-size', values['pool-size'], 1, 1000);
+    options.backed = { postgresUrl, redisUrl, poolSize };
+  }
   return { help: false, options };
 }
 
@@ -154,6 +170,7 @@ function banner(sb: Sandbox): string {
     `  Admin        GET|PUT|PATCH ${sb.apiUrl}/__admin/faults, GET ${sb.apiUrl}/__admin/stats, POST ${sb.apiUrl}/__admin/reset`,
     `  Rate limit   ${rl}`,
     `  Render       time factor ${o.render.timeFactor}, ${o.render.workerConcurrency} workers, queue limit ${o.render.queueLimit}`,
+    `  Backing      ${o.backed ? `PostgreSQL pool of ${o.backed.poolSize}, Redis nonces, BullMQ render-processing, prom-client metrics` : 'in memory'}`,
     '  Stop with Ctrl+C',
   ].join('\n');
 }

@@ -10,7 +10,7 @@ import { VALIDATE_SCHEMA, validateBody } from './validation.ts';
 /** The seed dialect has no user, so its embed tokens name this brand. */
 export const SEED_BRAND_ID = 'brand-seed';
 
-export function embedToken(ctx: RequestContext): void {
+export async function embedToken(ctx: RequestContext): Promise<void> {
   const { state } = ctx;
   const v1 = ctx.style === 'v1';
   let brandId = SEED_BRAND_ID;
@@ -25,15 +25,20 @@ export function embedToken(ctx: RequestContext): void {
     return;
   }
   if (v1) {
-    if (!state.activeShops.has(shop.toLowerCase())) {
+    const active = state.backing ? await state.backing.shopActive(shop) : state.activeShops.has(shop.toLowerCase());
+    if (!active) {
       ctx.error(404, 'shop_not_found', `Shop ${shop} is not an active installation`);
       return;
     }
   } else if (!isShopDomain(shop)) {
     ctx.error(400, 'invalid_shop', `Not a shop domain: ${shop}`);
     return;
+  } else if (state.backing) {
+    // The seed dialect checks the domain's form only; backed, it reads the installation as the platform does.
+    await state.backing.shopActive(shop);
   }
   const grant = state.embed.issue(brandId, shop, ctx.origin(), ctx.arrivedAt);
+  if (state.backing) await state.backing.issueNonce(grant.nonce, ctx.origin(), state.options.nonceTtlSec);
   state.stats.tokensIssued++;
   if (v1) ctx.ok({ token: grant.token, nonce: grant.nonce, expiresIn: state.options.embedTokenTtlSec, widgetUrl: state.widgetUrl });
   else ctx.ok(grant);
@@ -81,7 +86,11 @@ export async function embedValidate(ctx: RequestContext): Promise<void> {
   const tamper = state.faults.tamper['embed.validate'];
   const tamperMode = tamper !== undefined && Math.random() < tamper.rate ? tamper.mode : null;
   if (tamperMode !== null) state.stats.tampered++;
-  const result = state.embed.validate(claims, nonce, ctx.origin(), Date.now(), tamperMode);
+  const result = state.backing
+    ? nonce !== claims.nonce
+      ? 'invalid'
+      : await state.backing.consumeNonce(nonce, ctx.origin(), tamperMode)
+    : state.embed.validate(claims, nonce, ctx.origin(), Date.now(), tamperMode);
   if (result === 'ok') {
     state.stats.validationsOk++;
     if (ctx.style === 'v1') ctx.ok({ shopDomain: claims.shop, valid: true });

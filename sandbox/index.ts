@@ -52,11 +52,18 @@ function urlFor(host: string, port: number): string {
 export async function startSandbox(options: SandboxOptionsInput = {}): Promise<Sandbox> {
   const resolved = resolveOptions(options);
   const state = new SandboxState(resolved);
+  if (resolved.backed) {
+    // Loaded only when asked for: the in-memory sandbox needs no driver.
+    const { Backing } = await import('./backing.ts');
+    const b = resolved.backed;
+    state.backing = await Backing.start({ ...b, workerConcurrency: resolved.render.workerConcurrency }, resolved.activeShops, state.queue);
+  }
   const api = createApiServer(state);
   const widget = createWidgetServer(state);
   const stop = async (): Promise<void> => {
     state.stop();
     await Promise.all([close(api), close(widget)]);
+    await state.backing?.stop();
   };
   try {
     const apiPort = await listen(api, resolved.apiPort, resolved.host);

@@ -23,7 +23,9 @@ export function health(ctx: RequestContext): void {
   });
 }
 
-export function metrics(ctx: RequestContext): void {
+export async function metrics(ctx: RequestContext): Promise<void> {
   if (userRequired(ctx) && requireUser(ctx) === null) return;
-  ctx.send(200, PROMETHEUS_CONTENT_TYPE, renderMetrics(ctx.state));
+  // Backed, the process and HTTP metrics are prom-client's, as on the platform.
+  const extra = ctx.state.backing ? await ctx.state.backing.metrics() : '';
+  ctx.send(200, PROMETHEUS_CONTENT_TYPE, renderMetrics(ctx.state) + extra);
 }

@@ -78,6 +78,7 @@ export function resolveOptions(input: SandboxOptionsInput = {}): SandboxOptions 
     platform: { ...DEFAULTS.platform, ...input.platform },
     clientIdentity: input.clientIdentity ?? DEFAULTS.clientIdentity,
     earlyRetryGraceMs: input.earlyRetryGraceMs ?? DEFAULTS.earlyRetryGraceMs,
+    ...(input.backed ? { backed: { ...input.backed } } : {}),
     faults: mergeFaults(defaultFaults(), parseFaultsPatch(input.faults ?? {})),
     signingSecret: input.signingSecret ?? randomBytes(32).toString('hex'),
   };

@@ -51,8 +51,18 @@ export class RenderQueue {
     this.#stats = stats;
   }
 
+  /** set by the backed sandbox: jobs go to a real BullMQ queue, whose worker calls begin() and end() */
+  #runner: ((job: RenderJob) => void) | undefined;
+  /** jobs handed to the runner and not yet begun, oldest first */
+  readonly #submitted = new Set<RenderJob>();
+
   get waiting(): number {
-    return this.#waiting.length - this.#head;
+    return this.#waiting.length - this.#head + this.#submitted.size;
+  }
+
+  /** Hands every job enqueued from now on to `runner` instead of the local timers. */
+  useRunner(runner: (job: RenderJob) => void): void {
+    this.#runner = runner;
   }
 
   get active(): number {
@@ -79,7 +89,7 @@ export class RenderQueue {
   readonly #onFinish = new Map<string, Array<() => void>>();
 
   oldestWaitingSec(now: number): number {
-    const oldest = this.#waiting[this.#head];
+    const oldest = this.#waiting[this.#head] ?? this.#submitted.values().next().value;
     return oldest === undefined ? 0 : Math.round((now - oldest.enqueuedAt) / 100) / 10;
   }
 
@@ -104,9 +114,14 @@ export class RenderQueue {
       polls: 0,
     };
     this.#jobs.set(job.id, job);
-    this.#waiting.push(job);
     if (priority > 0) this.#prioritizedWaiting++;
     this.#stats().enqueued++;
+    if (this.#runner) {
+      this.#submitted.add(job);
+      this.#runner(job);
+      return job;
+    }
+    this.#waiting.push(job);
     this.#startNext();
     return job;
   }
@@ -126,34 +141,38 @@ export class RenderQueue {
   #startNext(): void {
     while (!this.#stopped && this.#active < this.#options.workerConcurrency && this.#head < this.#waiting.length) {
       const job = this.#waiting[this.#head++]!;
-      if (job.priority > 0) this.#prioritizedWaiting--;
       if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
         this.#waiting = this.#waiting.slice(this.#head);
         this.#head = 0;
       }
-      this.#run(job);
+      const { ms, fails } = this.begin(job);
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.end(job, fails);
+      }, ms);
+      timer.unref();
+      this.#timers.add(timer);
     }
   }
 
-  #run(job: RenderJob): void {
+  /** A worker takes the job: how long it will take and whether it will fail, from the options and the faults. */
+  begin(job: RenderJob): { ms: number; fails: boolean } {
     const faults = this.#faults();
     const [min, max] = this.#options.processingMs[job.type];
     let ms = (min + Math.random() * (max - min)) * this.#options.timeFactor;
     if (faults.slow !== null && Math.random() < faults.slow.fraction) ms *= faults.slow.factor;
     const nth = ++this.#started;
     const fails = (faults.failEvery !== null && nth % faults.failEvery === 0) || Math.random() < faults.failureRate;
+    if (job.priority > 0) this.#prioritizedWaiting--;
+    this.#submitted.delete(job);
     job.state = 'active';
     job.startedAt = Date.now();
     this.#active++;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#finish(job, fails);
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
+    return { ms, fails };
   }
 
-  #finish(job: RenderJob, fails: boolean): void {
+  /** The worker is done with the job. */
+  end(job: RenderJob, fails: boolean): void {
     const now = Date.now();
     this.#active--;
     job.finishedAt = now;

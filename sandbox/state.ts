@@ -1,4 +1,5 @@
 import { AuthStore } from './auth.ts';
+import type { Backing } from './backing.ts';
 import { EmbedStore } from './embed.ts';
 import { cloneFaults, defaultFaults, mergeFaults, parseFaultsPatch } from './faults.ts';
 import { RENDER_DURATION_BUCKETS_SEC } from './metrics.ts';
@@ -30,6 +31,8 @@ export class SandboxState {
   readonly quotaUsed = new Map<string, number>();
   /** requests seen per route while failEvery applies to it: each sandbox its own, as tests run several in one process */
   readonly seenByRoute = new Map<RouteName, number>();
+  /** set when the sandbox is backed by PostgreSQL, Redis and BullMQ */
+  backing: Backing | undefined;
   apiUrl = '';
   widgetUrl = '';
   stopped = false;

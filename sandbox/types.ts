@@ -169,6 +169,8 @@ export interface SandboxOptions {
   earlyRetryGraceMs: number;
   faults: Faults;
   signingSecret: string;
+  /** PostgreSQL, Redis and BullMQ behind the routes (sandbox/backing.ts); absent: everything in memory */
+  backed?: { postgresUrl: string; redisUrl: string; poolSize: number };
 }
 
 /** What startSandbox accepts: any option, nested groups partially. `Partial<SandboxOptions>` fits too. */

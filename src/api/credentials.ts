@@ -50,7 +50,7 @@ export function resolveCredentials(settings: RunSettings, flow: { title: string;
 export const CREDENTIAL_VARIABLES = ['API_KEY', 'LUNEO_EMAIL', 'LUNEO_PASSWORD'] as const;
 
 /** The secret environment variables a run may use; their values are redacted from everything it prints or writes. */
-export const SECRET_VARIABLES = [...CREDENTIAL_VARIABLES, 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY', ...OBSERVE_SECRET_VARIABLES] as const;
+export const SECRET_VARIABLES = [...CREDENTIAL_VARIABLES, 'ARTILLERY_CLOUD_API_KEY', 'LUNEO_DATADOG_API_KEY', 'LUNEO_SANDBOX_POSTGRES_URL', 'LUNEO_SANDBOX_REDIS_URL', ...OBSERVE_SECRET_VARIABLES] as const;
 
 /** A connection string's password, as written and decoded: a driver's message may quote either. */
 function urlPasswords(value: string | undefined): string[] {

@@ -13,6 +13,7 @@ import { GENERATOR_LIMITS, PERIOD_SECONDS, type PeriodReport, type Summary } fro
 import { fmtMs, runSpan } from './format.ts';
 import { errorKinds, who } from './summary.ts';
 import { FLOWS, flowOf } from '../flows/index.ts';
+import { serverCharts } from './server.ts';
 
 /** How the page formats the values of a chart (axis ticks and legend). */
 export type Unit = 'ms' | 's' | 'per_s' | 'count' | 'users' | 'jobs' | 'share';
@@ -65,6 +66,11 @@ function axisOf(r: ResultsFile): Axis {
   const periods = [...r.intermediate].filter((p) => Number.isFinite(Number(p.period))).sort((a, b) => Number(a.period) - Number(b.period));
   const start = periods.length > 0 ? Number(periods[0]?.period) : 0;
   return { start, periods, x: periods.map((p) => (Number(p.period) - start) / 1000) };
+}
+
+/** The report's time zero (epoch ms): the first period's start, which every chart's seconds count from. */
+export function timeZero(r: ResultsFile): number {
+  return axisOf(r).start;
 }
 
 function counterNames(r: ResultsFile): string[] {
@@ -322,6 +328,8 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
       ),
     );
   }
+
+  charts.push(...serverCharts(r, a.start));
 
   charts.push(
     chart(

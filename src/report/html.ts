@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { historyRows, historySentence } from '../history/judge-run.ts';
 import type { ResultsFile } from '../results/recorder.ts';
-import type { ChartSpec } from './charts.ts';
+import { type ChartSpec, timeZero } from './charts.ts';
+import { GROUP_TITLES, serverNotes, serverRows } from './server.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
 import { displayUrl } from '../api/display-url.ts';
 import { flowOf } from '../flows/index.ts';
@@ -169,18 +170,45 @@ function countersSection(i: HtmlInput): string {
     .join('')}</div></section>`;
 }
 
-function chartsSection(i: HtmlInput): string {
-  // One grid for all charts, in the order charts.ts gives: sections of one chart each would leave half the page empty.
-  const cards = i.charts
+/** The cards of the charts `pick` selects; each keeps its index in the page's chart list, which the page script draws by. */
+function chartCards(i: HtmlInput, pick: (c: ChartSpec) => boolean): string {
+  return i.charts
     .map((c, index) => {
+      if (!pick(c)) return '';
       const drawn = c.series.length > 0;
       return `<figure class="card" data-chart="${e(c.id)}" data-has-data="${drawn}">
   <figcaption><p class="group">${e(c.group)}</p><h3>${e(c.title)}</h3>${c.subtitle ? `<p class="sub">${e(c.subtitle)}</p>` : ''}</figcaption>
   ${drawn ? `<div class="plot" id="chart-${index}"></div>` : ''}${c.note ? `<p class="note">${e(c.note)}</p>` : ''}
 </figure>`;
     })
+    .filter((card) => card !== '')
     .join('\n');
-  return `<section id="charts"><h2>Over time</h2><div class="grid">${cards}</div></section>`;
+}
+
+const isServerChart = (c: ChartSpec) => c.id.startsWith('server-');
+
+function chartsSection(i: HtmlInput): string {
+  // One grid for the client-side charts, in the order charts.ts gives: sections of one chart each would leave half the page empty.
+  return `<section id="charts"><h2>Over time</h2><div class="grid">${chartCards(i, (c) => !isServerChart(c))}</div></section>`;
+}
+
+/** The server as its own sources saw it, on the same time axis as the charts above: a table, what could not be seen, a grid per group. */
+function serverSection(i: HtmlInput): string {
+  const r = i.results;
+  if (!r.luneo.server) return '';
+  const start = timeZero(r);
+  const rows = serverRows(r, start)
+    .map((row) => `<tr><td>${e(GROUP_TITLES[row.group].replace('Server: ', ''))}</td><td>${e(row.signal)}</td><td>${e(row.source)}</td><td class="num">${e(row.atHoldStart)}</td><td class="num">${e(row.peak)}</td><td class="num">${row.peakAt === undefined ? '–' : e(`${Math.round(row.peakAt)} s`)}</td></tr>`)
+    .join('');
+  const notes = serverNotes(r).map((n) => `<p class="note">${e(n)}</p>`).join('');
+  const table = rows === '' ? '<p class="note">No server signal was read in this run.</p>' : `<div class="scroll"><table><thead><tr><th>Group</th><th>Signal</th><th>Source</th><th class="num">Hold start</th><th class="num">Peak</th><th class="num">At</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  const groups = (Object.keys(GROUP_TITLES) as (keyof typeof GROUP_TITLES)[])
+    .map((g) => {
+      const cards = chartCards(i, (c) => c.group === GROUP_TITLES[g]);
+      return cards === '' ? '' : `<h3 class="server-group">${e(GROUP_TITLES[g])}</h3><div class="grid">${cards}</div>`;
+    })
+    .join('');
+  return `<section id="server"><h2>Server</h2>${notes}${table}${groups}</section>`;
 }
 
 function summariesSection(i: HtmlInput): string {
@@ -288,6 +316,7 @@ ${historySection(i)}
 ${generatorSection(i)}
 ${countersSection(i)}
 ${chartsSection(i)}
+${serverSection(i)}
 ${summariesSection(i)}
 ${allCountersSection(i)}
 </main>

@@ -2,6 +2,8 @@
  * The Markdown summary: short enough for a GitHub job summary or a pull
  * request comment, with the full report's path for everything else.
  */
+import { timeZero } from './charts.ts';
+import { serverNotes, serverRows } from './server.ts';
 import { historyRows, historySentence } from '../history/judge-run.ts';
 import type { ResultsFile } from '../results/recorder.ts';
 import { escapeMarkdown as m, markdownCode } from './escape.ts';
@@ -73,8 +75,24 @@ export function renderMarkdown(i: MarkdownInput): string {
     `**Failures by kind:** ${failures}  `,
     `**Rate-limited:** ${fmtNumber(t.rateLimited)}${limited}`,
     '',
+    ...serverMarkdown(r),
     `Full report with charts: ${markdownCode(i.htmlPath)}`,
     '',
   );
   return out.join('\n');
+}
+
+/** The server table: each signal at the start of the hold, its peak and when; what could not be seen. */
+function serverMarkdown(r: MarkdownInput['results']): string[] {
+  if (!r.luneo.server) return [];
+  const rows = serverRows(r, timeZero(r));
+  const out = ['**Server** (its own sources, src/observe):', ''];
+  for (const note of serverNotes(r)) out.push(`- ${m(note)}`);
+  if (rows.length === 0) out.push('_No server signal was read in this run._', '');
+  else {
+    out.push('| Group | Signal | Source | Hold start | Peak | At |', '|---|---|---|---:|---:|---:|');
+    for (const row of rows) out.push(`| ${m(row.group)} | ${m(row.signal)} | ${m(row.source)} | ${m(row.atHoldStart)} | ${m(row.peak)} | ${row.peakAt === undefined ? '–' : `${Math.round(row.peakAt)} s`} |`);
+    out.push('');
+  }
+  return out;
 }
