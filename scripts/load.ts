@@ -14,6 +14,9 @@
  * Artillery's combined aggregate (-o) and this script then computes from
  * it the same verdict, results file, reports and exit code as a local run.
  */
+import { Observer } from '../src/observe/observer.ts';
+import type { ServerSection } from '../src/observe/signals.ts';
+import { OBSERVE_SECRET_VARIABLES } from '../src/observe/variables.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -471,6 +474,8 @@ export function displayCommand(args: readonly string[], env: Env = process.env):
 
 function run(plan: LoadPlan): Promise<number> {
   const childEnv: Record<string, string | undefined> = { ...process.env, ARTILLERY_DISABLE_TELEMETRY: process.env.ARTILLERY_DISABLE_TELEMETRY ?? '1' };
+  // A distributed run is observed here, once: neither the orchestrator nor a worker gets the sources.
+  if (plan.aggregateFile) for (const name of OBSERVE_SECRET_VARIABLES) delete childEnv[name];
   // Artillery's workers and helpers spawn `node`: the project's Node 22 must come first.
   childEnv.PATH = `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${childEnv.PATH ?? ''}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'artillery', 'bin', 'run'), ...plan.args], { cwd: ROOT, env: childEnv, stdio: 'inherit' });
@@ -513,12 +518,33 @@ async function main(): Promise<number> {
   }
   console.log(`load: ${command}`);
   if (plan.aggregateFile) mkdirSync(path.dirname(plan.aggregateFile), { recursive: true });
+  const observer = plan.aggregateFile ? await observeFromLauncher(plan) : undefined;
   const code = await run(plan);
-  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code) : code;
+  const server = await observer?.stop();
+  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code, server) : code;
+}
+
+/**
+ * A Fargate or Lambda run is observed from the launcher, the one process
+ * that sees the whole run: its workers are many and far from the server's
+ * sources. Only the sources the observe variables switch on (the
+ * platform's /metrics is read by a local run's main thread).
+ */
+async function observeFromLauncher(plan: LoadPlan): Promise<Observer | undefined> {
+  if (!OBSERVE_SECRET_VARIABLES.some((name) => process.env[name]?.trim())) return undefined;
+  const settings = loadSettings(plan.environment, environmentsDir(undefined, process.env), process.env);
+  const { observeSources } = await import('../src/observe/sources/index.ts');
+  const sources = observeSources(settings.observe, process.env);
+  if (sources.length === 0) return undefined;
+  const secrets = secretsFromEnv();
+  const observer = new Observer({ sources, log: (line) => console.log(`load: ${redact(line, secrets)}`), redact: (t) => redact(t, secrets) });
+  console.log(`load: observing the server: ${sources.map((s) => `${s.name} (${s.target})`).join(', ')}`);
+  void observer.start();
+  return observer;
 }
 
 /** The verdict of a Fargate or Lambda run, from Artillery's combined aggregate: the same as a local run's. */
-export async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number): Promise<number> {
+export async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number, server?: ServerSection): Promise<number> {
   if (!existsSync(aggregateFile)) {
     console.error(`load: Artillery wrote no aggregate (${path.relative(ROOT, aggregateFile)}; it exited ${artilleryCode}): no verdict`);
     return artilleryCode === 0 ? EXIT.slo_failed : artilleryCode;
@@ -526,6 +552,7 @@ export async function finishDistributed(plan: LoadPlan, aggregateFile: string, a
   try {
     const loaded = readResultsFile(aggregateFile);
     loaded.results.luneo.scenario = plan.scenario;
+    if (server) loaded.results.luneo.server = server;
     const code = await writeResults(judgeRun(loaded.results, resultsDir(process.env)), resultsFile(plan.scenario));
     if (code !== artilleryCode) console.log(`load: Artillery (ensure in the orchestrator) exited ${artilleryCode}; the verdict's exit code is ${code}`);
     return code;

@@ -14,7 +14,7 @@ import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYP
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
-import { type ObserveSettings, observeSettingsFrom } from '../observe/settings.ts';
+import { type ObserveSettings, observeProblems, observeSettingsFrom } from '../observe/settings.ts';
 import type { Env } from './env.ts';
 
 export interface Range {
@@ -51,7 +51,7 @@ export interface RunSettings {
   };
   /** the abort switch's limits (src/verdict/abort.ts) */
   abort: AbortSettings;
-  /** what the server-side sources read (src/observe/settings.ts); their URLs come from LUNEO_OBSERVE_* variables */
+  /** what the server-side sources read (src/observe/settings.ts); their URLs come from the variables in src/observe/variables.ts */
   observe: ObserveSettings;
 }
 
@@ -141,6 +141,7 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
     abort: abortSettingsFrom(doc.abort, problems),
     observe: observeSettingsFrom(doc.observe, problems),
   };
+  problems.push(...observeProblems(env));
   problems.push(...validateBackoff(settings.render.poll).map((p) => `render.poll: ${p}`));
   if (problems.length > 0) {
     throw new ConfigError(`${source}:\n  - ${problems.join('\n  - ')}`);

@@ -142,7 +142,7 @@ export class Observer {
       slot.state = 'sampling';
       this.#sayNotes(slot);
     } catch (err) {
-      await this.#fail(slot, err);
+      await this.#fail(slot, err, 'could not start');
     }
   }
 
@@ -187,10 +187,15 @@ export class Observer {
     for (; slot.notesSaid < notes.length; slot.notesSaid++) this.#o.log(`${slot.source.name}: ${notes[slot.notesSaid]}`);
   }
 
-  async #fail(slot: Slot, err: unknown): Promise<void> {
+  async #fail(slot: Slot, err: unknown, when?: string): Promise<void> {
     if (slot.state === 'failed') return;
     slot.state = 'failed';
-    const what = err instanceof SourceFailure ? `${this.#message(err)}: ${err.fix}` : `${MAX_FAILED_SAMPLES} failed samples in a row, last: ${this.#message(err)}`;
+    const what =
+      err instanceof SourceFailure
+        ? `${this.#message(err)}: ${err.fix}`
+        : when
+          ? `${when}: ${this.#message(err)}`
+          : `${MAX_FAILED_SAMPLES} failed samples in a row, last: ${this.#message(err)}`;
     slot.note = `stopped: ${what}`;
     this.#o.log(`${slot.source.name} (${slot.source.target}) not observed from here on: ${what}`);
     await slot.source.close().catch(() => undefined);

@@ -2,7 +2,7 @@
  * What the operator sees and can rely on while a run goes, in Artillery's
  * main thread: the 10-second status line, the abort switch, both fed by
  * the periods Artillery reports, and the observer that samples the server
- * (src/observe) when a LUNEO_OBSERVE_* variable or the platform's own
+ * (src/observe) when an observe variable (src/observe/variables.ts) or the platform's own
  * metrics give it a source. The plugin only wires this up.
  */
 import { decodeStages } from '../load/stages.ts';

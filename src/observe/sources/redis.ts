@@ -96,13 +96,17 @@ export class RedisSource implements Source {
       enableOfflineQueue: false,
       connectionName: 'luneo-observe',
     });
-    client.on('error', () => {});
+    // A refused AUTH arrives as an 'error' event and the command then meets a closed connection: the event says why.
+    let lastError: Error | undefined;
+    client.on('error', (err: Error) => {
+      lastError = err;
+    });
     this.#client = client;
     try {
       await client.connect();
       await client.info('memory');
     } catch (err) {
-      throw redisFailure(err);
+      throw redisFailure(lastError && /closed/i.test((err as Error).message) ? lastError : err);
     }
     if (this.#settings.queue !== '') {
       // BullMQ reads the counts with its own scripts over this connection; nothing is written.

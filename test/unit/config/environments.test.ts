@@ -180,7 +180,7 @@ describe('loadSettings: what is checked', () => {
 
   it('unknown top-level and section settings are errors, not silently ignored', () => {
     // a typo here would otherwise unguard production
-    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, api, embed, render, abort\)/);
+    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, api, embed, render, abort, observe\)/);
     configError(() => staging(`${MINIMAL}embed:\n  viewMS: [1, 2]\n`), /embed: unknown setting "viewMS"/);
     configError(() => staging(`${MINIMAL}render:\n  polling: { initialMs: 1 }\n`), /render: unknown setting "polling"/);
     configError(() => staging(`${MINIMAL}render: 5\n`), /render must be a mapping/);
