@@ -19,6 +19,7 @@ import { loadSettings } from '../src/config/environments.ts';
 import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
 import { expectedPeakRate } from '../src/before/setup.ts';
+import { measureObserveCost } from './lib/observe-cost.ts';
 import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limits, plan as planCapacity, type WorkerLine, workerCores, workerLine } from './lib/capacity.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
@@ -208,7 +209,9 @@ async function main(): Promise<number> {
   let share: ShareFigures | undefined;
   // No load: seeded synthetic histories, judged night by night (about 2 s).
   const gate = only.has('gate') ? await attempt('gate', async () => evaluateGate()) : undefined;
-  const loads = [...only].filter((m) => m !== 'gate');
+  // No load either: the server view's sources against real PostgreSQL, Redis and Prometheus.
+  const observeCost = only.has('observe') ? await attempt('observe', () => measureObserveCost(plan.observe.seconds, log)) : undefined;
+  const loads = [...only].filter((m) => m !== 'gate' && m !== 'observe');
   const sandbox = loads.length > 0 ? await startSandboxProcess(ROOT, expected * 2 + 180, { ...process.env, NODE_OPTIONS: '' }) : undefined;
   if (sandbox) log(`  sandbox: own process ${sandbox.pid}, API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl}`);
   const ctx: BenchContext | undefined = sandbox ? { root: ROOT, plan, sandbox, runsDir, tempDirs: [], log } : undefined;
@@ -269,6 +272,7 @@ async function main(): Promise<number> {
   if (capacityBasis) report.capacityBasis = capacityBasis;
   if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
   if (gate) report.gate = gate;
+  if (observeCost) report.observe = observeCost;
   report.durationSeconds = (Date.now() - started) / 1000;
 
   writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -39,6 +39,8 @@ export interface BenchPlan {
    * Artillery's arrival timer spins), and the hold measured.
    */
   share: { users: number; arrivalsPerSecond: number; holdSeconds: number };
+  /** seconds each server-view source is observed alone */
+  observe: { seconds: number };
 }
 
 export const FULL: BenchPlan = {
@@ -50,6 +52,7 @@ export const FULL: BenchPlan = {
   memory: { low: 1000, high: 5000, arrivalsPerSecond: 40, holdSeconds: 15, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 10, warmupSeconds: 1 },
   share: { users: 3334, arrivalsPerSecond: 37, holdSeconds: 45 },
+  observe: { seconds: 60 },
 };
 
 export const QUICK: BenchPlan = {
@@ -60,11 +63,12 @@ export const QUICK: BenchPlan = {
   memory: { low: 200, high: 600, arrivalsPerSecond: 40, holdSeconds: 8, viewMs: [40_000, 60_000] },
   sandbox: { connections: 64, seconds: 3, warmupSeconds: 1 },
   share: { users: 600, arrivalsPerSecond: 37, holdSeconds: 15 },
+  observe: { seconds: 15 },
 };
 
-export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share' | 'gate';
-/** gate: the regression gate's evaluation on synthetic histories (bench/lib/change-point-eval.ts), no load */
-export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share', 'gate'];
+export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share' | 'gate' | 'observe';
+/** gate: the regression gate's evaluation on synthetic histories (bench/lib/change-point-eval.ts), no load; observe: the server view's own cost (bench/lib/observe-cost.ts) */
+export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share', 'gate', 'observe'];
 
 /** Seconds of load (not counting Artillery's start-up of about 10–15 s per run). */
 export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
@@ -77,8 +81,10 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
     sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
     share: Math.ceil(p.share.users / p.share.arrivalsPerSecond) + p.share.holdSeconds + 1,
     gate: 5,
+    // three sources one after the other, and about 20 s to start PostgreSQL, Redis, Prometheus and the exporters
+    observe: 3 * p.observe.seconds + 20,
   };
 }
 
 /** Artillery runs per measurement, each with its start-up cost. */
-export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0 };
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0, observe: 0 };

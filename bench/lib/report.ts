@@ -6,6 +6,7 @@ import type { CapacityRow, FargateTask, Limits } from './capacity.ts';
 import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, ShareFigures } from './measurements.ts';
 import type { BenchPlan } from './plan.ts';
 import { evaluationHead, evaluationRows, evaluationSummary, type GateEvaluation } from './change-point-eval.ts';
+import { OBSERVE_COST_HEAD, observeCostRows, type ObserveCostFigures } from './observe-cost.ts';
 
 export interface BenchReport {
   generatedAt: string;
@@ -22,6 +23,8 @@ export interface BenchReport {
   sandbox?: SandboxFigures;
   /** the regression gate's evaluation on synthetic histories */
   gate?: GateEvaluation;
+  /** the server view's own cost per source */
+  observe?: ObserveCostFigures;
   share?: ShareFigures;
   capacity?: CapacityRow[];
   /** which worker cost the capacity rows rest on */
@@ -238,6 +241,7 @@ export function renderText(r: BenchReport): string {
     lines.push(...table(CAP_HEAD, capacityRows(r)));
   }
   if (r.gate) lines.push('', evaluationSummary(r.gate), ...table(evaluationHead(), evaluationRows(r.gate)));
+  if (r.observe) lines.push('', `The server view's cost, each source alone at one sample per ${r.observe.intervalSeconds} s:`, ...table(OBSERVE_COST_HEAD, observeCostRows(r.observe)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs${others > 0.2 ? ': the machine was shared, figures are noisier than on a quiet machine' : ''}.`);
   const p = problems(r);
@@ -263,6 +267,7 @@ export function renderMarkdown(r: BenchReport): string {
     lines.push('', ...(r.capacity ?? []).map((c) => `- ${c.profile}: ${c.basis}.`));
   }
   if (r.gate) lines.push('', '## Regression gate', '', evaluationSummary(r.gate), '', ...md(evaluationHead(), evaluationRows(r.gate)));
+  if (r.observe) lines.push('', '## The server view\'s cost', '', `Each source alone at one sample per ${r.observe.intervalSeconds} s, against real PostgreSQL, Redis and Prometheus; queries counted by the target, CPU of the observing process.`, '', ...md(OBSERVE_COST_HEAD, observeCostRows(r.observe)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs.`);
   const p = problems(r);
