@@ -39,6 +39,7 @@ const USAGE = `Usage: node sandbox/cli.ts [options]
   --backed                  shops in PostgreSQL, nonces in Redis, renders through BullMQ, metrics from
                             prom-client: needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL
   --pool-size N             the backed API's PostgreSQL pool size (default ${DEFAULT_POOL_SIZE})
+  --query-ms N              backed: each shop lookup takes N ms in the database (pg_sleep; default 0)
   -h, --help                show this help`;
 
 class UsageError extends Error {}
@@ -83,6 +84,7 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
         faults: { type: 'string' },
         backed: { type: 'boolean' },
         'pool-size': { type: 'string' },
+        'query-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -144,13 +146,14 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
     faults = { ...faults, jobs: { ...faults.jobs, failureRate: decimal('job-failure-rate', values['job-failure-rate'], 0, 1) } };
   }
   options.faults = faults;
-  if (values['pool-size'] !== undefined && !values.backed) throw new UsageError('--pool-size needs --backed');
+  for (const flag of ['pool-size', 'query-ms'] as const) if (values[flag] !== undefined && !values.backed) throw new UsageError(`--${flag} needs --backed`);
   if (values.backed) {
     const postgresUrl = process.env.LUNEO_SANDBOX_POSTGRES_URL?.trim();
     const redisUrl = process.env.LUNEO_SANDBOX_REDIS_URL?.trim();
     if (!postgresUrl || !redisUrl) throw new UsageError('--backed needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL (postgresql://… and redis://…) in the environment');
     const poolSize = values['pool-size'] === undefined ? DEFAULT_POOL_SIZE : integer('pool-size', values['pool-size'], 1, 1000);
     options.backed = { postgresUrl, redisUrl, poolSize };
+    if (values['query-ms'] !== undefined) options.backed.queryMs = integer('query-ms', values['query-ms'], 0, 60_000);
   }
   return { help: false, options };
 }

@@ -170,7 +170,7 @@ export interface SandboxOptions {
   faults: Faults;
   signingSecret: string;
   /** PostgreSQL, Redis and BullMQ behind the routes (sandbox/backing.ts); absent: everything in memory */
-  backed?: { postgresUrl: string; redisUrl: string; poolSize: number };
+  backed?: { postgresUrl: string; redisUrl: string; poolSize: number; queryMs?: number };
 }
 
 /** What startSandbox accepts: any option, nested groups partially. `Partial<SandboxOptions>` fits too. */

@@ -16,6 +16,9 @@
  */
 import { Observer } from '../src/observe/observer.ts';
 import type { ServerSection } from '../src/observe/signals.ts';
+import { serverChecks, type ServerThresholds } from '../src/observe/thresholds.ts';
+import { checkRows, holdWindow } from '../src/results/recorder.ts';
+import { rejudge } from '../src/verdict/summary.ts';
 import { OBSERVE_SECRET_VARIABLES } from '../src/observe/variables.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -521,7 +524,8 @@ async function main(): Promise<number> {
   const observer = plan.aggregateFile ? await observeFromLauncher(plan) : undefined;
   const code = await run(plan);
   const server = await observer?.stop();
-  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code, server) : code;
+  const thresholds = plan.aggregateFile ? loadSettings(plan.environment, environmentsDir(undefined, process.env), process.env).observe.thresholds : undefined;
+  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code, server, thresholds) : code;
 }
 
 /**
@@ -544,15 +548,21 @@ async function observeFromLauncher(plan: LoadPlan): Promise<Observer | undefined
 }
 
 /** The verdict of a Fargate or Lambda run, from Artillery's combined aggregate: the same as a local run's. */
-export async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number, server?: ServerSection): Promise<number> {
+export async function finishDistributed(plan: LoadPlan, aggregateFile: string, artilleryCode: number, server?: ServerSection, serverThresholds?: ServerThresholds): Promise<number> {
   if (!existsSync(aggregateFile)) {
     console.error(`load: Artillery wrote no aggregate (${path.relative(ROOT, aggregateFile)}; it exited ${artilleryCode}): no verdict`);
     return artilleryCode === 0 ? EXIT.slo_failed : artilleryCode;
   }
   try {
     const loaded = readResultsFile(aggregateFile);
-    loaded.results.luneo.scenario = plan.scenario;
-    if (server) loaded.results.luneo.server = server;
+    const l = loaded.results.luneo;
+    l.scenario = plan.scenario;
+    if (server) l.server = server;
+    if (serverThresholds) {
+      // The server thresholds are judged here, where the server was observed: the verdict is made again with them.
+      l.checks = [...l.checks, ...checkRows(serverChecks(serverThresholds, server, holdWindow(loaded.results.intermediate)), loaded.results.aggregate)];
+      l.verdict = rejudge(l, {});
+    }
     const code = await writeResults(judgeRun(loaded.results, resultsDir(process.env)), resultsFile(plan.scenario));
     if (code !== artilleryCode) console.log(`load: Artillery (ensure in the orchestrator) exited ${artilleryCode}; the verdict's exit code is ${code}`);
     return code;

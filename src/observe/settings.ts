@@ -10,11 +10,14 @@ import type { PostgresSettings } from './sources/postgres.ts';
 import type { PrometheusSettings } from './sources/prometheus.ts';
 import type { RedisSettings } from './sources/redis.ts';
 import { POSTGRES_URL_VARIABLE, PROMETHEUS_URL_VARIABLE, REDIS_URL_VARIABLE } from './variables.ts';
+import { isThresholdKey, type ServerThresholds } from './thresholds.ts';
 
 export interface ObserveSettings {
   postgres: PostgresSettings;
   redis: RedisSettings;
   prometheus: PrometheusSettings;
+  /** server-side thresholds: a signal's peak over the hold below a limit (src/observe/thresholds.ts) */
+  thresholds?: ServerThresholds;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -44,7 +47,7 @@ function positive(v: unknown, at: string, problems: string[]): number | undefine
 }
 
 export function observeSettingsFrom(raw: unknown, problems: string[]): ObserveSettings {
-  const doc = only(raw, 'observe', ['postgres', 'redis', 'prometheus'], problems);
+  const doc = only(raw, 'observe', ['postgres', 'redis', 'prometheus', 'thresholds'], problems);
   const pg = only(doc.postgres, 'observe.postgres', ['application', 'poolSize'], problems);
   const redis = only(doc.redis, 'observe.redis', ['queue', 'prefix'], problems);
   const prom = only(doc.prometheus, 'observe.prometheus', ['jobs', 'window', 'queries', 'stepSec'], problems);
@@ -77,6 +80,14 @@ export function observeSettingsFrom(raw: unknown, problems: string[]): ObserveSe
     if (expr !== undefined) q[key] = expr;
   }
   if (Object.keys(q).length > 0) out.prometheus.queries = q;
+  const limits = only(doc.thresholds, 'observe.thresholds', Object.keys(doc.thresholds ?? {}), problems);
+  const thresholds: ServerThresholds = {};
+  for (const [key, value] of Object.entries(limits)) {
+    if (!isThresholdKey(key)) problems.push(`observe.thresholds.${key}: not a signal (group.name, e.g. database.pool_usage, or worker.queue_growth)`);
+    else if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`observe.thresholds.${key} must be a number (the limit its peak over the hold stays below), got ${JSON.stringify(value)}`);
+    else thresholds[key] = value;
+  }
+  if (Object.keys(thresholds).length > 0) out.thresholds = thresholds;
   return out;
 }
 

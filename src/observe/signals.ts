@@ -51,6 +51,7 @@ export const SIGNALS = [
   redis('clients', 'Redis connected clients', 'count'),
   redis('command_latency', 'Redis mean command time', 'µs', true, 'redis'),
   redis('hit_ratio', 'Redis keyspace hit ratio', 'ratio'),
+  redis('roundtrip', 'Redis round trip (PING)', 'ms', false),
   redis('blocked_clients', 'Redis blocked clients', 'count', false),
   redis('ops', 'Redis commands', 'ops/s', false),
   worker('queue_depth', 'Render queue depth (waiting)', 'count', true, 'queue'),

@@ -87,6 +87,22 @@ function header(i: HtmlInput): string {
 </header>`;
 }
 
+/** The diagnosis first: what degraded, when, and the likely causes ranked, each linked to its evidence chart. */
+function whySection(i: HtmlInput): string {
+  const d = i.results.luneo.diagnosis;
+  if (!d) return '';
+  const items = d.findings
+    .map((f) => {
+      const chart = i.charts.find((c) => c.id === `server-${f.signal.replace('.', '-')}`);
+      return `<li><strong>${e(f.component)}</strong> <code>${e(f.signal)}</code>: ${e(f.evidence)}; ${e(f.remedy)}${chart ? ` <a href="#card-${e(chart.id)}">evidence</a>` : ''}</li>`;
+    })
+    .join('');
+  const unseen = d.findings.length > 0 || d.degradation ? d.unseen.map((u) => `<p class="note">Not seen: ${e(u)}</p>`).join('') : '';
+  const capacity = i.results.luneo.workerCapacity;
+  const workers = capacity ? `<p class="note">Render workers (Little's law): ${e(capacity.text.replace(/^render workers: /, ''))}</p>` : '';
+  return `<section id="why"><h2>Why</h2><p>${e(d.summary)}</p>${items ? `<ol class="findings">${items}</ol>` : ''}${unseen}${workers}</section>`;
+}
+
 function checksSection(i: HtmlInput): string {
   const lines = checkLines(i.results);
   const body =
@@ -97,7 +113,7 @@ function checksSection(i: HtmlInput): string {
   <tbody>${lines
     .map(
       (c) =>
-        `<tr class="check ${c.result}"><td><code title="${e(c.expression)}">${e(c.metric)}</code></td><td class="num">${e(c.limit)}</td><td class="num">${e(c.measured)}</td><td><span class="badge ${c.result}">${c.result === 'pass' ? 'pass' : c.result === 'fail' ? 'FAIL' : 'warn (not strict)'}</span></td></tr>`,
+        `<tr class="check ${c.result}"><td><code title="${e(c.expression)}">${e(c.metric)}</code></td><td class="num">${e(c.limit)}</td><td class="num">${e(c.measured)}</td><td><span class="badge ${c.result}">${c.result === 'pass' ? 'pass' : c.result === 'fail' ? 'FAIL' : c.result === 'unmeasured' ? 'NOT MEASURED' : 'warn (not strict)'}</span></td></tr>`,
     )
     .join('\n')}</tbody>
 </table></div>`;
@@ -176,7 +192,7 @@ function chartCards(i: HtmlInput, pick: (c: ChartSpec) => boolean): string {
     .map((c, index) => {
       if (!pick(c)) return '';
       const drawn = c.series.length > 0;
-      return `<figure class="card" data-chart="${e(c.id)}" data-has-data="${drawn}">
+      return `<figure class="card" id="card-${e(c.id)}" data-chart="${e(c.id)}" data-has-data="${drawn}">
   <figcaption><p class="group">${e(c.group)}</p><h3>${e(c.title)}</h3>${c.subtitle ? `<p class="sub">${e(c.subtitle)}</p>` : ''}</figcaption>
   ${drawn ? `<div class="plot" id="chart-${index}"></div>` : ''}${c.note ? `<p class="note">${e(c.note)}</p>` : ''}
 </figure>`;
@@ -310,6 +326,7 @@ export function renderHtmlBody(i: HtmlInput): { head: string; body: string; data
   const head = `<title>${e(`${i.verdict} · ${l.scenario} load test${l.run ? ` · ${l.run.environment}` : ''}`)}</title>`;
   const body = `${header(i)}
 <main>
+${whySection(i)}
 ${checksSection(i)}
 ${i.comparison ? comparisonHtml(i.comparison) : ''}
 ${historySection(i)}

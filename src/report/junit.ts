@@ -57,6 +57,7 @@ export function renderJunit(r: ResultsFile, verdict: VerdictLabel, comparison?: 
       out: `${c.metric}: limit ${c.limit}, measured ${c.measured}${c.result === 'warn' ? ' (failed, but not strict)' : ''}`,
     };
     if (c.result === 'fail') out.failure = { message: `measured ${c.measured}, limit ${c.limit}`, type: 'threshold' };
+    if (c.result === 'unmeasured') out.failure = { message: `not measured (limit ${c.limit}): the gate could not judge it`, type: 'not-measured' };
     return out;
   });
   const suites = [

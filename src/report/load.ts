@@ -12,6 +12,7 @@ import { type LuneoSection, RESULT_FILES, type ResultsFile, summarizeMetrics } f
 import type { PeriodReport, Summary } from '../verdict/summary.ts';
 import { type EnsureSpec, judgeThresholds, scenarioEnsure } from '../verdict/thresholds.ts';
 import { FLOWS } from '../flows/index.ts';
+import { diagnose } from '../diagnosis/diagnose.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
 export class ReportInputError extends Error {
@@ -111,11 +112,15 @@ export function readResultsFile(file: string): LoadedResults {
   const aggregate = period(json.aggregate);
   const intermediate = json.intermediate.map(period);
   if (looksRecorded(json.luneo)) {
-    return { results: { aggregate, intermediate, luneo: json.luneo }, derived: false, noVerdict: false, notes: [] };
+    const results: ResultsFile = { aggregate, intermediate, luneo: json.luneo };
+    // A file from before the diagnosis existed gets one from what it recorded.
+    results.luneo.diagnosis ??= diagnose(results);
+    return { results, derived: false, noVerdict: false, notes: [] };
   }
   const scenario = guessScenario(file, aggregate);
   const recorded = isObject(json.luneo) && isObject(json.luneo.thresholds) ? (json.luneo.thresholds as EnsureSpec) : undefined;
   const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate, recorded);
+  luneo.diagnosis = diagnose({ aggregate, intermediate, luneo });
   const notes = noVerdict
     ? [`No thresholds for scenario "${scenario}": this is not the output of one of the package's scenarios, so there is no verdict; generator health and concurrency are computed from the metrics.`]
     : [

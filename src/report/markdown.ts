@@ -45,12 +45,19 @@ export function renderMarkdown(i: MarkdownInput): string {
   for (const reason of i.verdict === 'NO VERDICT' ? [] : l.verdict.reasons) out.push(`- ${m(reason)}`);
   for (const note of i.notes) out.push(`- ${m(note)}`);
   if (l.verdict.reasons.length > 0 || i.notes.length > 0) out.push('');
+  if (l.workerCapacity) out.push(`**Render workers (Little's law):** ${m(l.workerCapacity.text.replace(/^render workers: /, ''))}`, '');
+  if (l.diagnosis && (l.diagnosis.findings.length > 0 || l.diagnosis.degradation)) {
+    out.push(`**Why:** ${m(l.diagnosis.summary)}`, '');
+    l.diagnosis.findings.forEach((f, n) => out.push(`${n + 1}. **${m(f.component)}** (${markdownCode(f.signal)}): ${m(f.evidence)}; ${m(f.remedy)}`));
+    for (const u of l.diagnosis.unseen) out.push(`- not seen: ${m(u)}`);
+    out.push('');
+  }
 
   const checks = checkLines(r);
   if (checks.length > 0) {
     out.push('| Check | Limit | Measured | Result |', '|---|---:|---:|---|');
     for (const c of checks) {
-      const result = c.result === 'pass' ? '✅ pass' : c.result === 'fail' ? '❌ **fail**' : '⚠️ warn (not strict)';
+      const result = c.result === 'pass' ? '✅ pass' : c.result === 'fail' ? '❌ **fail**' : c.result === 'unmeasured' ? '❔ **not measured**' : '⚠️ warn (not strict)';
       out.push(`| ${markdownCode(c.metric)} | ${m(c.limit)} | ${m(c.measured)} | ${result} |`);
     }
   } else {

@@ -57,6 +57,15 @@ export function serverCharts(r: ResultsFile, start: number): ChartSpec[] {
     const grid = [...slots].sort((a, b) => a - b);
     const index = new Map(grid.map((g, i) => [g, i]));
     const notes = [...new Set(list.map((s) => s.note).filter((n): n is string => n !== undefined))];
+    // The moment a finding names, marked on its evidence chart.
+    const marks = (r.luneo.diagnosis?.findings ?? []).filter((f) => f.signal === `${def.group}.${def.name}`);
+    const markSeries = marks.map((f) => {
+      const values: (number | null)[] = grid.map(() => null);
+      const slot = index.get(Math.floor((f.at - start) / GRID_MS));
+      const near = list.flatMap((s) => s.points).reduce<[number, number] | undefined>((best, p) => (best === undefined || Math.abs(p[0] - f.at) < Math.abs(best[0] - f.at) ? p : best), undefined);
+      if (slot !== undefined && near) values[slot] = near[1] * scale;
+      return { label: `finding: ${f.component}`, values, color: '#D55E00', markers: true };
+    });
     charts.push({
       id: `server-${def.group}-${def.name}`,
       group: GROUP_TITLES[def.group],
@@ -68,7 +77,7 @@ export function serverCharts(r: ResultsFile, start: number): ChartSpec[] {
         const values: (number | null)[] = grid.map(() => null);
         for (const [t, v] of s.points) values[index.get(Math.floor((t - start) / GRID_MS)) ?? 0] = v * scale;
         return { label: SOURCE_TITLES[s.source] ?? s.source, values, color: SOURCE_COLORS[s.source] ?? '#000000' };
-      }),
+      }).concat(markSeries),
     });
   }
   return charts;

@@ -22,7 +22,7 @@ export function isRateLimitKind(name: string): boolean {
   return name.endsWith('_rate_limited');
 }
 
-export type CheckResult = 'pass' | 'fail' | 'warn';
+export type CheckResult = 'pass' | 'fail' | 'warn' | 'unmeasured';
 
 export interface CheckLine {
   /** the expression's measured side: a metric or arithmetic over metrics */
@@ -48,8 +48,8 @@ export function checkLines(r: ResultsFile): CheckLine[] {
       metric,
       expression: c.expression,
       limit: limit === undefined ? '–' : `${op} ${withUnit(metric, limit)}`.trim(),
-      measured: withUnit(metric, c.measured),
-      result: c.passed ? 'pass' : c.strict ? 'fail' : 'warn',
+      measured: c.unmeasured ? 'not measured' : withUnit(metric, c.measured),
+      result: c.unmeasured ? 'unmeasured' : c.passed ? 'pass' : c.strict ? 'fail' : 'warn',
     };
   });
 }

@@ -16,6 +16,9 @@ import { METRICS } from '../metric-names.ts';
 import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { type EnsureSpec, judgeThresholds } from '../verdict/thresholds.ts';
 import type { ServerSection } from '../observe/signals.ts';
+import { type Diagnosis, diagnose } from '../diagnosis/diagnose.ts';
+import { DEFAULT_THINK_SEC, type WorkerCapacity, workerCapacity } from '../diagnosis/worker-capacity.ts';
+import { serverChecks, type ServerThresholds } from '../observe/thresholds.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
 import { readRunInfo, type RunInfo } from '../before/info.ts';
@@ -24,6 +27,7 @@ import {
   concurrencySeries,
   type ConcurrencyPoint,
   type GeneratorHealth,
+  PERIOD_SECONDS,
   type PeriodReport,
   type PhaseRecord,
   type Verdict,
@@ -91,6 +95,10 @@ export interface LuneoSection {
   platformMetrics?: PlatformSample[];
   /** the server seen from its own sources during the run (src/observe), when any was configured */
   server?: ServerSection;
+  /** why the run degraded, ranked (src/diagnosis); empty findings for a healthy run */
+  diagnosis?: Diagnosis;
+  /** a render run: the workers' capacity by Little's law (src/diagnosis/worker-capacity.ts) */
+  workerCapacity?: WorkerCapacity;
   /** the run judged against its history (src/history/), where it had one */
   history?: HistorySection;
 }
@@ -114,6 +122,10 @@ export interface RunRecorder {
   platformMetrics: PlatformSample[];
   /** what the observer saw of the server, set when it stops */
   server?: ServerSection;
+  /** the environment's server-side thresholds (observe.thresholds), judged over the hold */
+  serverThresholds?: ServerThresholds;
+  /** the render users' mean think time in this environment (s), for the worker capacity plan */
+  renderThinkSec?: number;
   /** the abort switch's record, when it stopped the run */
   abort?: AbortRecord;
 }
@@ -157,6 +169,7 @@ export function checkRows(checks: readonly Check[], aggregate: PeriodReport): Ch
   return checks.map((c) => {
     const parts = splitCheck(c.expression);
     if (!parts) return { ...c };
+    if (c.measured !== undefined || c.unmeasured) return { ...c, limit: parts.limit, op: parts.op };
     const measured = evaluate(parts.left, aggregate);
     return measured === undefined ? { ...c, limit: parts.limit, op: parts.op } : { ...c, limit: parts.limit, op: parts.op, measured };
   });
@@ -201,13 +214,17 @@ function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
 
 export function summarize(rec: RunRecorder): ResultsFile {
   const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const checks = judgeThresholds(rec.thresholds, aggregate);
+  const checks = [...judgeThresholds(rec.thresholds, aggregate), ...serverChecks(rec.serverThresholds, rec.server, holdWindow(rec.intermediate))];
   const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks, phases: phaseRows(rec.phases), ...(rec.abort ? { abort: rec.abort } : {}) });
   if (rec.thresholds) luneo.thresholds = rec.thresholds;
   const run = readRunInfo();
   if (run) luneo.run = run;
   if (rec.platformMetrics.length > 0) luneo.platformMetrics = rec.platformMetrics;
   if (rec.server) luneo.server = rec.server;
+  const results = { aggregate, intermediate: rec.intermediate, luneo };
+  luneo.diagnosis = diagnose(results);
+  const capacity = workerCapacity(results, rec.renderThinkSec ?? DEFAULT_THINK_SEC);
+  if (capacity) luneo.workerCapacity = capacity;
   return { aggregate, intermediate: rec.intermediate, luneo };
 }
 
@@ -224,7 +241,7 @@ export function verdictText(r: ResultsFile): string {
   const lines = [`\nVerdict: ${verdictHeadline(l.verdict)}  (${run})`, `  ${'check'.padEnd(width)}  ${'limit'.padStart(10)}  ${'measured'.padStart(10)}  result`];
   for (const c of l.checks) {
     const left = splitCheck(c.expression)?.left ?? c.expression;
-    lines.push(`  ${left.padEnd(width)}  ${`${c.op ?? ''} ${fmt(c.limit)}`.padStart(10)}  ${fmt(c.measured).padStart(10)}  ${c.passed ? 'ok' : 'FAIL'}`);
+    lines.push(`  ${left.padEnd(width)}  ${`${c.op ?? ''} ${fmt(c.limit)}`.padStart(10)}  ${(c.unmeasured ? 'not measured' : fmt(c.measured)).padStart(10)}  ${c.unmeasured ? 'NOT MEASURED' : c.passed ? 'ok' : 'FAIL'}`);
   }
   if (l.checksFrom) lines.push(`  (thresholds from ${l.checksFrom}, checked over Artillery's combined metrics)`);
   lines.push(`  generator: ${generatorSummary(l.generator)}`);
@@ -240,7 +257,17 @@ export function verdictText(r: ResultsFile): string {
   );
   if (l.history) lines.push(...historyLines(l.history));
   for (const reason of l.verdict.reasons) lines.push(`  - ${reason}`);
+  if (l.workerCapacity) lines.push(`  ${l.workerCapacity.text}`);
+  if (l.diagnosis) lines.push(...diagnosisLines(l.diagnosis));
   return lines.join('\n');
+}
+
+/** Why, for the console: the summary sentence, then each finding ranked, then what could not be seen. */
+export function diagnosisLines(d: Diagnosis): string[] {
+  const lines = [`  why: ${d.summary}`];
+  d.findings.forEach((f, i) => lines.push(`    ${i + 1}. ${f.component} (${f.signal}): ${f.evidence}; ${f.remedy}`));
+  if (d.findings.length > 0 || d.degradation) for (const u of d.unseen) lines.push(`    not seen: ${u}`);
+  return lines;
 }
 
 export function generatorSummary(g: GeneratorHealth): string {
@@ -294,4 +321,15 @@ export async function writeResults(raw: ResultsFile, file: string, env: Env = pr
     console.error(`luneo-load-tests: could not write the report for ${file}: ${redact(err instanceof Error ? err.message : String(err), secrets).replace(/\s+/g, ' ')}`);
   }
   return results.luneo.verdict.exitCode;
+}
+
+/**
+ * The hold the server thresholds are judged over (epoch ms): the periods
+ * in which users were held at their planned level, else the whole run.
+ */
+export function holdWindow(intermediate: readonly PeriodReport[]): { from: number; to: number } {
+  const periods = intermediate.map((p) => Number(p.period)).filter(Number.isFinite).sort((a, b) => a - b);
+  const holds = intermediate.filter((p) => (p.counters[METRICS.load.holdPlannedUserSeconds] ?? 0) > 0).map((p) => Number(p.period)).filter(Number.isFinite).sort((a, b) => a - b);
+  const use = holds.length > 0 ? holds : periods;
+  return { from: use[0] ?? 0, to: (use.at(-1) ?? 0) + PERIOD_SECONDS * 1000 };
 }

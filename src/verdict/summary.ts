@@ -54,6 +54,12 @@ export interface Check {
   expression: string;
   passed: boolean;
   strict: boolean;
+  /** measured by the check itself (a server threshold), not read off the aggregate */
+  measured?: number;
+  /** a server threshold whose signal was not measured: the gate could not judge it */
+  unmeasured?: boolean;
+  /** why it was not measured */
+  why?: string;
 }
 
 export interface ConcurrencyPoint {
@@ -112,7 +118,7 @@ function round1(x: number): number {
 export type VerdictKind = 'pass' | 'slo_failed' | 'invalid' | 'aborted' | 'regressed';
 
 /** Why a run is invalid. */
-export type InvalidCause = 'generator_overloaded' | 'load_not_delivered' | 'rate_limited';
+export type InvalidCause = 'generator_overloaded' | 'load_not_delivered' | 'rate_limited' | 'not_measured';
 
 export interface Verdict {
   kind: VerdictKind;
@@ -169,6 +175,7 @@ export const INVALID_HEADLINE: Record<InvalidCause, string> = {
   generator_overloaded: 'generator overloaded',
   load_not_delivered: 'load not delivered',
   rate_limited: 'rate limited',
+  not_measured: 'a server threshold not measured',
 };
 
 /** Everything a verdict is made of, given explicitly: nothing is read from elsewhere, nothing rewritten afterwards. */
@@ -205,7 +212,8 @@ export function verdict(i: VerdictInputs): Verdict {
 }
 
 function judge(checks: readonly Check[], v: Validity): Verdict {
-  const failed = checks.filter((c) => !c.passed && c.strict);
+  const unmeasured = checks.filter((c) => c.unmeasured === true);
+  const failed = checks.filter((c) => !c.passed && c.strict && c.unmeasured !== true);
   const reasons: string[] = [];
   const causes: InvalidCause[] = [];
   if (v.generator.overloaded) {
@@ -226,6 +234,10 @@ function judge(checks: readonly Check[], v: Validity): Verdict {
     for (const p of v.delivery.problems) reasons.push(`${p}, results invalid`);
   }
   if (!limiterFirst) rateLimited();
+  if (unmeasured.length > 0) {
+    causes.push('not_measured');
+    for (const c of unmeasured) reasons.push(`not measured: ${c.expression}${c.why ? ` (${c.why})` : ''}, so the gate could not judge it, results invalid`);
+  }
   for (const c of failed) reasons.push(`threshold failed: ${c.expression}`);
   if (causes.length > 0) return { kind: 'invalid', passed: false, causes, reasons, exitCode: EXIT.invalid };
   if (failed.length > 0) return { kind: 'slo_failed', passed: false, causes, reasons, exitCode: EXIT.slo_failed };

@@ -18,6 +18,7 @@ import type { Env } from '../config/env.ts';
 import type { RunSettings } from '../config/environments.ts';
 import type { Observer, Source } from '../observe/observer.ts';
 import type { ServerSection } from '../observe/signals.ts';
+import type { ServerThresholds } from '../observe/thresholds.ts';
 import type { PlatformSource } from '../observe/sources/platform.ts';
 import { serverStatus } from '../observe/status.ts';
 import { OBSERVE_SECRET_VARIABLES } from '../observe/variables.ts';
@@ -43,6 +44,10 @@ export class RunWatch {
   #stages: Stage[] | undefined;
   #abortSwitch: AbortSwitch | undefined;
   #observer: Promise<Observer | undefined> | undefined;
+  /** the render users' mean think time, for the worker capacity plan */
+  #renderThinkSec: number | undefined;
+  /** observe.thresholds, judged when the run ends */
+  #serverThresholds: ServerThresholds | undefined;
   /** the observer once started, for the status line */
   #latestObserver: Observer | undefined;
   #started = false;
@@ -76,6 +81,8 @@ export class RunWatch {
       return;
     }
     this.#observer = this.#startObserver(settings, env);
+    if (settings.observe.thresholds) this.#serverThresholds = settings.observe.thresholds;
+    this.#renderThinkSec = (settings.render.thinkMs.min + settings.render.thinkMs.max) / 2000;
     const limits = settings.abort;
     if (!abortEnabled(settings, env)) {
       const why = env[NO_ABORT_VARIABLE]?.trim() ? `${NO_ABORT_VARIABLE} is set` : `not enabled for ${settings.environment} (abort.enabled in its environment file)`;
@@ -134,9 +141,11 @@ export class RunWatch {
   }
 
   /** Before the results are written: an aborted run gets its aggregate, checks and phases as far as it went. */
-  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1] & { server?: ServerSection }): Promise<void> {
+  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1] & { server?: ServerSection; serverThresholds?: ServerThresholds; renderThinkSec?: number }): Promise<void> {
     if (this.#abortSwitch) await completeAbortedRun(this.#abortSwitch, rec);
     const observer = await this.#observer;
     if (observer) rec.server = await observer.stop();
+    if (this.#serverThresholds) rec.serverThresholds = this.#serverThresholds;
+    if (this.#renderThinkSec !== undefined) rec.renderThinkSec = this.#renderThinkSec;
   }
 }

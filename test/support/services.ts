@@ -149,12 +149,14 @@ export interface RedisServer {
 }
 
 /** Redis on 127.0.0.1, nothing persisted; with `password`, AUTH is required. */
-export async function startRedis(o: { password?: string } = {}): Promise<RedisServer> {
+export async function startRedis(o: { password?: string; debug?: boolean } = {}): Promise<RedisServer> {
   ensureServices(['redis-server']);
   const bin = PACKAGES['redis-server']!.find()!;
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (o.password) args.push('--requirepass', o.password);
+  // DEBUG SLEEP slows Redis down on purpose in the diagnosis tests; Redis 7 refuses DEBUG unless allowed.
+  if (o.debug) args.push('--enable-debug-command', 'yes');
   const { child, output } = started(bin, args);
   await waitFor('Redis', 15_000, async () => {
     const s = net.connect(port, '127.0.0.1');

@@ -120,7 +120,12 @@ export class RedisSource implements Source {
     if (!client) throw new SourceFailure('not connected', 'see the line above');
     let info: Map<string, string>;
     let counts: Record<string, number> | undefined;
+    let roundtripMs: number;
     try {
+      // What a client waits for a command, queueing behind slow ones included: commandstats only counts execution.
+      const t0 = performance.now();
+      await client.ping();
+      roundtripMs = performance.now() - t0;
       const [general, stats] = await Promise.all([client.info(), client.info('commandstats')]);
       info = parseInfo(`${general}\n${stats}`);
       counts = this.#queue ? await this.#queue.getJobCounts(...WAITING_STATES, 'active', 'completed', 'failed') : undefined;
@@ -136,6 +141,7 @@ export class RedisSource implements Source {
       if (value !== undefined && Number.isFinite(value)) out.push({ group, name, value });
     };
     add('redis', 'memory', num('used_memory'));
+    add('redis', 'roundtrip', roundtripMs);
     add('redis', 'clients', num('connected_clients'));
     add('redis', 'blocked_clients', num('blocked_clients'));
     add('redis', 'ops', this.#deltas.rate('ops', at, num('total_commands_processed')));

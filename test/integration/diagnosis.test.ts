@@ -1,0 +1,162 @@
+/**
+ * The diagnosis against real faults, each on its own, injected mid-run
+ * into the backed sandbox (shops in PostgreSQL, nonces in Redis, renders
+ * in BullMQ), observed from PostgreSQL, Redis and the platform's /metrics:
+ * a lock on the table the token route reads, a pool of 2 under 50 visitors,
+ * Redis slowed by DEBUG SLEEP, one render worker with slow renders, and the
+ * API's CPU burned by a busy loop. Each must put the right component first;
+ * a healthy run has no finding.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+import type { SandboxOptionsInput } from '../../sandbox/types.ts';
+import type { Stage } from '../../src/load/model.ts';
+import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
+import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, QUICK_PAGES, QUICK_RENDERS, tail } from '../support/load-run.ts';
+import { type Postgres, type RedisServer, startPostgres, startRedis } from '../support/services.ts';
+
+/** 36 s of steady load: two calm periods before a fault injected at 14 s, which lasts 20 s. */
+const STEADY: Stage[] = [
+  { duration: 2, target: 10 },
+  { duration: 36, target: 10 },
+  { duration: 1, target: 0 },
+];
+const FAULT_AT_MS = 14_000;
+const FAULT_FOR_MS = 20_000;
+
+/** The first finding, as the package printed it. */
+function top(r: ArtilleryRunResult): string {
+  const d = r.results?.luneo.diagnosis;
+  return `${d?.findings[0]?.component ?? 'none'}: ${d?.summary ?? '(no diagnosis)'}`;
+}
+
+describe('the diagnosis puts the right component first, each fault on its own', { timeout: 900_000 }, () => {
+  let pgs: Postgres;
+  let redis: RedisServer;
+  const printed: string[] = [];
+
+  before(async () => {
+    [pgs, redis] = await Promise.all([startPostgres(), startRedis({ debug: true })]);
+  });
+  after(async () => {
+    // What the package said for each fault: the closing note quotes it.
+    process.stderr.write(`# diagnosis per fault:\n${printed.map((p) => `#   ${p}`).join('\n')}\n`);
+    await Promise.all([pgs?.stop(), redis?.stop()]);
+  });
+
+  async function run(o: { scenario?: 'embed' | 'render'; sandbox?: Partial<SandboxOptionsInput>; poolSize?: number; queryMs?: number; env?: Record<string, string>; stages?: Stage[]; fault?: (sb: Sandbox) => Promise<void> }): Promise<ArtilleryRunResult> {
+    const sb = await startSandbox({
+      render: { timeFactor: 0.02 },
+      earlyRetryGraceMs: IN_FLIGHT_GRACE_MS,
+      clientIdentity: 'address',
+      ...o.sandbox,
+      backed: { postgresUrl: pgs.adminUrl, redisUrl: redis.url, poolSize: o.poolSize ?? 5, ...(o.queryMs ? { queryMs: o.queryMs } : {}) },
+    });
+    try {
+      const env = { LUNEO_OBSERVE_POSTGRES_URL: pgs.adminUrl, LUNEO_OBSERVE_REDIS_URL: redis.url, ...o.env };
+      const running = loadRun({ scenario: o.scenario ?? 'embed', sandbox: sb, dialect: 'v1', stages: o.stages ?? STEADY, env, timeoutMs: 180_000 });
+      const fault = o.fault ? new Promise((r) => setTimeout(r, FAULT_AT_MS)).then(() => o.fault?.(sb)) : Promise.resolve();
+      const [r] = await Promise.all([running, fault]);
+      return r;
+    } finally {
+      await sb.stop();
+    }
+  }
+
+  it('a healthy run: nothing stood out', async () => {
+    const r = await run({ env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) } });
+    printed.push(`healthy: ${top(r)}`);
+    assert.equal(r.code, 0, tail(r));
+    assert.deepEqual(r.results?.luneo.diagnosis?.findings, [], top(r));
+    assert.equal(r.results?.luneo.diagnosis?.summary, 'nothing stood out');
+  });
+
+  it('a session holding a lock on the shops table for 20 s: database', async () => {
+    const r = await run({
+      env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) },
+      fault: async () => {
+        const c = new pg.Client({ connectionString: pgs.adminUrl });
+        await c.connect();
+        await c.query('BEGIN');
+        await c.query('LOCK TABLE luneo_shops IN ACCESS EXCLUSIVE MODE');
+        await new Promise((res) => setTimeout(res, FAULT_FOR_MS));
+        await c.query('ROLLBACK');
+        await c.end();
+      },
+    });
+    printed.push(`lock: ${top(r)}`);
+    const f = r.results?.luneo.diagnosis?.findings[0];
+    assert.equal(f?.component, 'database', top(r));
+    assert.equal(f?.signal, 'database.lock_waiters', top(r));
+    assert.match(r.output, /why: .* rose from .* in the same period PostgreSQL showed \d+ sessions? waiting on a lock/);
+  });
+
+  it('a connection pool of 2 under 50 visitors: database', async () => {
+    const r = await run({
+      poolSize: 2,
+      queryMs: 20,
+      stages: [{ duration: 2, target: 5 }, { duration: 16, target: 5 }, { duration: 4, target: 50 }, { duration: 16, target: 50 }, { duration: 1, target: 0 }],
+      env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES, 'observe:\n  postgres:\n    application: luneo-sandbox\n    poolSize: 2') },
+    });
+    printed.push(`pool of 2: ${top(r)}`);
+    const f = r.results?.luneo.diagnosis?.findings[0];
+    assert.equal(f?.component, 'database', top(r));
+    assert.equal(f?.signal, 'database.pool_usage', top(r));
+  });
+
+  it('Redis slowed by DEBUG SLEEP for 20 s: redis', async () => {
+    const r = await run({
+      env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) },
+      fault: async () => {
+        const c = new Redis(redis.url);
+        const until = Date.now() + FAULT_FOR_MS;
+        while (Date.now() < until) {
+          await c.call('DEBUG', 'SLEEP', '0.2');
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        c.disconnect();
+      },
+    });
+    printed.push(`redis slowed: ${top(r)}`);
+    assert.equal(r.results?.luneo.diagnosis?.findings[0]?.component, 'redis', top(r));
+  });
+
+  it('one render worker and renders twenty times slower: worker, with the capacity plan', async () => {
+    const r = await run({
+      scenario: 'render',
+      sandbox: { render: { timeFactor: 0.02, workerConcurrency: 1 } },
+      env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_RENDERS) },
+      fault: async (sb) => {
+        sb.setFaults({ jobs: { slow: { fraction: 1, factor: 20 } } });
+      },
+    });
+    printed.push(`slow worker: ${top(r)}`);
+    assert.equal(r.results?.luneo.diagnosis?.findings[0]?.component, 'worker', top(r));
+    const cap = r.results?.luneo.workerCapacity;
+    assert.ok(cap && cap.backlogGrowthPerMin > 0, `backlog grows: ${cap?.text}`);
+    assert.ok((cap?.scale ?? 0) > 1, `more workers needed: ${cap?.text}`);
+    assert.match(r.output, /render workers: over the \d+-s hold .* jobs\/s arrived .* worker slots at 70 % utilisation/);
+  });
+
+  it("the API's CPU burned by a busy loop for 20 s: api", async () => {
+    const r = await run({
+      env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith(QUICK_PAGES) },
+      fault: async () => {
+        // The sandbox runs in this process: a loop here is the API's CPU and event loop.
+        const until = Date.now() + FAULT_FOR_MS;
+        while (Date.now() < until) {
+          const end = Date.now() + 85;
+          while (Date.now() < end) {
+            // burn
+          }
+          await new Promise((res) => setTimeout(res, 15));
+        }
+      },
+    });
+    printed.push(`api cpu: ${top(r)}`);
+    assert.equal(r.results?.luneo.diagnosis?.findings[0]?.component, 'api', top(r));
+  });
+});
