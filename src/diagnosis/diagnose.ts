@@ -104,7 +104,7 @@ const SOURCE_FOR: Record<SignalGroup, string> = { api: 'the platform\'s /metrics
 /** Components no source saw, and why. */
 function unseenComponents(server: ServerSection | undefined): string[] {
   const seen = new Set((server?.signals ?? []).filter((s) => s.points.length > 0).map((s) => s.group));
-  const failed = (server?.sources ?? []).filter((s) => s.state === 'failed').map((s) => `${s.source} stopped: ${s.note ?? 'failed'}`);
+  const failed = (server?.sources ?? []).filter((s) => s.state === 'failed').map((s) => `${s.source} ${s.note ?? 'stopped'}`);
   return (['api', 'database', 'redis', 'worker'] as const)
     .filter((g) => !seen.has(g))
     .map((g) => `${g}: not observed (no reading from ${SOURCE_FOR[g]}${failed.length > 0 ? `; ${failed.join('; ')}` : ''})`);

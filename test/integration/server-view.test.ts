@@ -20,7 +20,7 @@ import { PlatformSampler } from '../../src/export/platform-sampler.ts';
 import { observeSettingsFrom } from '../../src/observe/settings.ts';
 import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
 import { freePort, type Postgres, type Prometheus, type RedisServer, startExporter, startPostgres, startPrometheus, startRedis } from '../support/services.ts';
-import { IN_FLIGHT_GRACE_MS, loadRun, tail } from '../support/load-run.ts';
+import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, tail } from '../support/load-run.ts';
 import type { Stage } from '../../src/load/model.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -237,6 +237,34 @@ describe('a source that breaks says so in one line and stops; the others and the
       assert.match(lines[0] ?? '', /^platform metrics unavailable: .*answered HTTP 401/);
       assert.match(lines[1] ?? '', /^platform \(.*\) not observed from here on: the platform sampler stopped: see its line above$/);
       assert.equal(section.sources[0]?.state, 'failed');
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('server thresholds: a breach exits 1 with its row and JUnit case; a signal its source could not read is "not measured", exit 3', async () => {
+    const sb = await startSandbox({ render: { timeFactor: 0.02 }, earlyRetryGraceMs: IN_FLIGHT_GRACE_MS, clientIdentity: 'address' });
+    try {
+      const thresholds = environmentsWith('observe:\n  thresholds:\n    database.pool_usage: 0.0001\n    database.lock_waiters: 5');
+      const breach = await loadRun({ scenario: 'embed', sandbox: sb, env: { LUNEO_ENVIRONMENTS_DIR: thresholds, LUNEO_OBSERVE_POSTGRES_URL: pgs.adminUrl } });
+      assert.equal(breach.code, 1, tail(breach));
+      const rows = breach.results?.luneo.checks.filter((c) => c.expression.startsWith('server.')) ?? [];
+      assert.deepEqual(rows.map((c) => [c.expression, c.passed]), [['server.database.pool_usage.peak < 0.0001', false], ['server.database.lock_waiters.peak < 5', true]]);
+      assert.ok((rows[0]?.measured ?? 0) > 0);
+      assert.match(breach.output, /server\.database\.pool_usage\.peak\s+< 0\.0001\s+[\d.]+\s+FAIL/);
+      const junit = readFileSync(breach.resultsPath.replace(/\.json$/, '.junit.xml'), 'utf8');
+      assert.match(junit, /<testcase classname="luneo\.embed\.checks" name="server\.database\.pool_usage\.peak &lt; 0\.0001"[^>]*>\s*<properties>.*<\/properties>\s*<failure message="measured 0\.\d+, limit &lt; 0\.0001"/);
+      const port = await freePort();
+      const unmeasured = await loadRun({
+        scenario: 'embed',
+        sandbox: sb,
+        env: { LUNEO_ENVIRONMENTS_DIR: environmentsWith('observe:\n  thresholds:\n    redis.command_latency: 1000'), LUNEO_OBSERVE_REDIS_URL: `redis://127.0.0.1:${port}` },
+      });
+      assert.equal(unmeasured.code, 3, tail(unmeasured));
+      assert.equal(unmeasured.results?.luneo.verdict.kind, 'invalid');
+      assert.deepEqual(unmeasured.results?.luneo.verdict.causes, ['not_measured']);
+      assert.match(unmeasured.output, /Verdict: INVALID \(a server threshold not measured\)/);
+      assert.match(unmeasured.output, /server\.redis\.command_latency\.peak\s+< 1000\s+not measured\s+NOT MEASURED/);
     } finally {
       await sb.stop();
     }
