@@ -50,7 +50,7 @@ export const RULES: Rule[] = [
   { key: 'database.lock_waiters', component: 'database', floor: 0.5, saturated: (v) => v >= 1, say: (v) => `${Math.round(v)} session${Math.round(v) === 1 ? '' : 's'} waiting on a lock` },
   { key: 'database.query_latency', component: 'database', floor: 1, say: (v) => `a mean statement time of ${formatSignal(v, 'ms')}` },
   { key: 'database.active_connections', component: 'database', floor: 2, say: (v) => `${Math.round(v)} active connections` },
-  { key: 'redis.roundtrip', component: 'redis', floor: 1, saturated: (v) => v >= 20, say: (v) => `a round trip of ${formatSignal(v, 'ms')}` },
+  { key: 'redis.roundtrip', component: 'redis', floor: 5, saturated: (v) => v >= 100, say: (v) => `a round trip of ${formatSignal(v, 'ms')}` },
   { key: 'redis.command_latency', component: 'redis', floor: 20, saturated: (v) => v >= 1000, say: (v) => `a mean command time of ${formatSignal(v, 'µs')}` },
   { key: 'api.cpu', component: 'api', floor: 0.1, saturated: (v) => v >= 0.85, say: (v) => `the API at ${formatSignal(v, 'cores')}` },
   { key: 'api.event_loop_lag', component: 'api', floor: 10, saturated: (v) => v >= 100, say: (v) => `an event-loop lag of ${formatSignal(v, 'ms')}` },
@@ -72,6 +72,8 @@ interface Departure {
   peak: number;
   z: number;
   saturated: boolean;
+  /** readings in the window beyond three spreads: a lasting departure, not a blip */
+  persistence: number;
   firstAt: number;
 }
 
@@ -94,9 +96,12 @@ export function departure(rule: Rule, series: SignalSeries, at: number, end: num
   if (window.length === 0) return undefined;
   const peakPoint = window.reduce((m, p) => (p[1] > m[1] ? p : m));
   const z = (peakPoint[1] - base) / spread;
-  const firstAt = window.find(([, v]) => v - base >= 3 * spread)?.[0] ?? peakPoint[0];
-  const saturated = rule.saturated?.(peakPoint[1], window) ?? false;
-  return { rule, series, base, peak: peakPoint[1], z, saturated, firstAt };
+  const beyond = window.filter(([, v]) => v - base >= 3 * spread);
+  const firstAt = beyond[0]?.[0] ?? peakPoint[0];
+  // Saturation must hold for two readings (10 s): one slow PING on a busy machine is not a saturated Redis.
+  const atLevel = window.filter(([, v]) => rule.saturated?.(v, window) ?? false).length;
+  const saturated = atLevel >= 2;
+  return { rule, series, base, peak: peakPoint[1], z, saturated, persistence: beyond.length, firstAt };
 }
 
 const SOURCE_FOR: Record<SignalGroup, string> = { api: 'the platform\'s /metrics or Prometheus', database: 'PostgreSQL or Prometheus', redis: 'Redis or Prometheus', worker: 'Redis (BullMQ), the platform\'s /metrics or Prometheus' };
@@ -111,12 +116,13 @@ function unseenComponents(server: ServerSection | undefined): string[] {
 }
 
 function clientFindings(r: ResultsFile, at: number): Finding[] {
-  const l = r.luneo;
+  // Files written before load delivery and rate limiting were recorded lack them: what was not recorded is not a finding.
+  const l = r.luneo as Partial<ResultsFile['luneo']>;
   const out: Finding[] = [];
-  if (l.generator.overloaded) {
+  if (l.generator?.overloaded) {
     out.push({ component: 'generator', signal: 'client.generator', at, evidence: `the generator was overloaded: ${l.generator.problems.join('; ')}`, remedy: REMEDIES.generator });
   }
-  if (l.rateLimiting.limited || l.rateLimiting.rateLimited > 0) {
+  if (l.rateLimiting && (l.rateLimiting.limited || l.rateLimiting.rateLimited > 0)) {
     const share = l.rateLimiting.share;
     out.push({
       component: 'rate-limit',
@@ -126,8 +132,8 @@ function clientFindings(r: ResultsFile, at: number): Finding[] {
       remedy: REMEDIES['rate-limit'],
     });
   }
-  const transport = l.delivery.transportErrors + l.delivery.timedOut;
-  if (transport > 0) {
+  const transport = (l.delivery?.transportErrors ?? 0) + (l.delivery?.timedOut ?? 0);
+  if (l.delivery && transport > 0) {
     out.push({ component: 'network', signal: 'client.transport_errors', at, evidence: `${l.delivery.transportErrors} transport errors and ${l.delivery.timedOut} timeouts`, remedy: REMEDIES.network });
   }
   return out;
@@ -157,10 +163,11 @@ export function diagnose(r: ResultsFile): Diagnosis {
     for (const s of server?.signals ?? []) {
       if (s.group !== group || s.name !== name) continue;
       const d = departure(rule, s, at, end);
-      if (d && (d.saturated || d.z >= 4)) departures.push(d);
+      if (d && (d.saturated || (d.z >= 4 && d.persistence >= 2))) departures.push(d);
     }
   }
-  departures.sort((a, b) => Number(b.saturated) - Number(a.saturated) || b.z - a.z || a.firstAt - b.firstAt);
+  // Saturated first, then the departure that lasted longest, then the furthest, then the earliest.
+  departures.sort((a, b) => Number(b.saturated) - Number(a.saturated) || b.persistence - a.persistence || b.z - a.z || a.firstAt - b.firstAt);
   const findings: Finding[] = clientFindings(r, at).filter((f) => f.component !== 'network' || departures.length === 0);
   // The generator and the limiter make the numbers the client's: they go first. Then one finding per server component.
   const byComponent = new Map<Component, Departure[]>();

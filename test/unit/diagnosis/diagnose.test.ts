@@ -83,7 +83,7 @@ describe('the diagnosis on recorded series', () => {
 
   it('two faults at once: both found, the saturated one first', () => {
     const r = results(RISES_AT_4, [
-      series('redis', 'roundtrip', 'redis', 0.5, 8, 40_000, 'ms'),
+      series('redis', 'roundtrip', 'redis', 0.5, 40, 40_000, 'ms'),
       series('database', 'pool_usage', 'postgres', 0.3, 0.98, 40_000, 'ratio'),
     ]);
     const d = diagnose(r);
