@@ -142,3 +142,17 @@ function healthy() {
     rateLimiting: { limited: false, problems: [], rateLimited: 0, requests: 1, share: 0, giveUps: 0 },
   };
 }
+
+describe('the report marks a finding on its evidence chart', () => {
+  it('the lock finding is a marker on the lock-waiters chart, at its moment', async () => {
+    const { serverCharts } = await import('../../../src/report/server.ts');
+    const r = results(RISES_AT_4, [series('database', 'lock_waiters', 'postgres', 0, 23, 40_000)]);
+    r.luneo.diagnosis = diagnose(r);
+    const chart = serverCharts(r, T0).find((c) => c.id === 'server-database-lock_waiters');
+    const mark = chart?.series.find((s) => s.label === 'finding: database');
+    assert.ok(mark?.markers, 'drawn as a marker');
+    const at = mark?.values.findIndex((v) => v !== null) ?? -1;
+    assert.equal(chart?.x[at], 40, 'at 40 s, where the waiting began');
+    assert.equal(mark?.values[at], 23);
+  });
+});
