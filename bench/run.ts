@@ -20,6 +20,7 @@ import { peakConcurrency } from '../src/load/model.ts';
 import { PROFILES } from '../src/load/profiles.ts';
 import { expectedPeakRate } from '../src/before/setup.ts';
 import { measureObserveCost } from './lib/observe-cost.ts';
+import { measureArrivalsCost } from './lib/arrivals-cost.ts';
 import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limits, plan as planCapacity, type WorkerLine, workerCores, workerLine } from './lib/capacity.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
@@ -211,7 +212,8 @@ async function main(): Promise<number> {
   const gate = only.has('gate') ? await attempt('gate', async () => evaluateGate()) : undefined;
   // No load either: the server view's sources against real PostgreSQL, Redis and Prometheus.
   const observeCost = only.has('observe') ? await attempt('observe', () => measureObserveCost(plan.observe.seconds, log)) : undefined;
-  const loads = [...only].filter((m) => m !== 'gate' && m !== 'observe');
+  const arrivalsCost = only.has('arrivals') ? await attempt('arrivals', () => measureArrivalsCost(plan.arrivals.seconds, log)) : undefined;
+  const loads = [...only].filter((m) => m !== 'gate' && m !== 'observe' && m !== 'arrivals');
   const sandbox = loads.length > 0 ? await startSandboxProcess(ROOT, expected * 2 + 180, { ...process.env, NODE_OPTIONS: '' }) : undefined;
   if (sandbox) log(`  sandbox: own process ${sandbox.pid}, API ${sandbox.apiUrl}, widget ${sandbox.widgetUrl}`);
   const ctx: BenchContext | undefined = sandbox ? { root: ROOT, plan, sandbox, runsDir, tempDirs: [], log } : undefined;
@@ -273,6 +275,7 @@ async function main(): Promise<number> {
   if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
   if (gate) report.gate = gate;
   if (observeCost) report.observe = observeCost;
+  if (arrivalsCost) report.arrivals = arrivalsCost;
   report.durationSeconds = (Date.now() - started) / 1000;
 
   writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -41,6 +41,8 @@ export interface BenchPlan {
   share: { users: number; arrivalsPerSecond: number; holdSeconds: number };
   /** seconds each server-view source is observed alone */
   observe: { seconds: number };
+  /** seconds each arrival timer runs alone at each rate */
+  arrivals: { seconds: number };
 }
 
 export const FULL: BenchPlan = {
@@ -53,6 +55,7 @@ export const FULL: BenchPlan = {
   sandbox: { connections: 64, seconds: 10, warmupSeconds: 1 },
   share: { users: 3334, arrivalsPerSecond: 37, holdSeconds: 45 },
   observe: { seconds: 60 },
+  arrivals: { seconds: 10 },
 };
 
 export const QUICK: BenchPlan = {
@@ -64,11 +67,12 @@ export const QUICK: BenchPlan = {
   sandbox: { connections: 64, seconds: 3, warmupSeconds: 1 },
   share: { users: 600, arrivalsPerSecond: 37, holdSeconds: 15 },
   observe: { seconds: 15 },
+  arrivals: { seconds: 3 },
 };
 
-export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share' | 'gate' | 'observe';
-/** gate: the regression gate's evaluation on synthetic histories (bench/lib/change-point-eval.ts), no load; observe: the server view's own cost (bench/lib/observe-cost.ts) */
-export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share', 'gate', 'observe'];
+export type MeasurementName = 'cpu' | 'max' | 'memory' | 'sandbox' | 'share' | 'gate' | 'observe' | 'arrivals';
+/** gate: the regression gate's evaluation on synthetic histories (bench/lib/change-point-eval.ts), no load; observe: the server view's own cost (bench/lib/observe-cost.ts); arrivals: the arrival timer's CPU before and after (bench/lib/arrivals-cost.ts) */
+export const MEASUREMENTS: readonly MeasurementName[] = ['cpu', 'max', 'memory', 'sandbox', 'share', 'gate', 'observe', 'arrivals'];
 
 /** Seconds of load (not counting Artillery's start-up of about 10–15 s per run). */
 export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
@@ -83,8 +87,10 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
     gate: 5,
     // three sources one after the other, and about 20 s to start PostgreSQL, Redis, Prometheus and the exporters
     observe: 3 * p.observe.seconds + 20,
+    // three rates, each timer alone
+    arrivals: 6 * p.arrivals.seconds,
   };
 }
 
 /** Artillery runs per measurement, each with its start-up cost. */
-export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0, observe: 0 };
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0, observe: 0, arrivals: 0 };

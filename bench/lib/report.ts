@@ -7,6 +7,7 @@ import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, 
 import type { BenchPlan } from './plan.ts';
 import { evaluationHead, evaluationRows, evaluationSummary, type GateEvaluation } from './change-point-eval.ts';
 import { OBSERVE_COST_HEAD, observeCostRows, type ObserveCostFigures } from './observe-cost.ts';
+import { ARRIVALS_COST_HEAD, arrivalsCostRows, type ArrivalsCostFigures } from './arrivals-cost.ts';
 
 export interface BenchReport {
   generatedAt: string;
@@ -25,6 +26,8 @@ export interface BenchReport {
   gate?: GateEvaluation;
   /** the server view's own cost per source */
   observe?: ObserveCostFigures;
+  /** the arrival timer's CPU, Artillery's against the package's */
+  arrivals?: ArrivalsCostFigures;
   share?: ShareFigures;
   capacity?: CapacityRow[];
   /** which worker cost the capacity rows rest on */
@@ -242,6 +245,7 @@ export function renderText(r: BenchReport): string {
   }
   if (r.gate) lines.push('', evaluationSummary(r.gate), ...table(evaluationHead(), evaluationRows(r.gate)));
   if (r.observe) lines.push('', `The server view's cost, each source alone at one sample per ${r.observe.intervalSeconds} s:`, ...table(OBSERVE_COST_HEAD, observeCostRows(r.observe)));
+  if (r.arrivals) lines.push('', `The arrival timer's CPU during a ramp, each alone for ${r.arrivals.seconds} s per rate:`, ...table(ARRIVALS_COST_HEAD, arrivalsCostRows(r.arrivals)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs${others > 0.2 ? ': the machine was shared, figures are noisier than on a quiet machine' : ''}.`);
   const p = problems(r);
@@ -267,6 +271,7 @@ export function renderMarkdown(r: BenchReport): string {
     lines.push('', ...(r.capacity ?? []).map((c) => `- ${c.profile}: ${c.basis}.`));
   }
   if (r.gate) lines.push('', '## Regression gate', '', evaluationSummary(r.gate), '', ...md(evaluationHead(), evaluationRows(r.gate)));
+  if (r.arrivals) lines.push('', '## The arrival timer', '', `Artillery's uniform arrivals (nanotimer) against the package's SteadyArrivals, each alone for ${r.arrivals.seconds} s per rate, CPU of this process.`, '', ...md(ARRIVALS_COST_HEAD, arrivalsCostRows(r.arrivals)));
   if (r.observe) lines.push('', '## The server view\'s cost', '', `Each source alone at one sample per ${r.observe.intervalSeconds} s, against real PostgreSQL, Redis and Prometheus; queries counted by the target, CPU of the observing process.`, '', ...md(OBSERVE_COST_HEAD, observeCostRows(r.observe)));
   const others = otherLoad(r);
   if (others !== undefined) lines.push('', `Other processes used ${others.toFixed(2)} cores on average during the runs.`);

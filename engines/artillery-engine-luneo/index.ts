@@ -18,6 +18,10 @@ import { compileFlow, type FlowEnv, runSteps, unsupported } from './flow.ts';
 import { callHook, type Processor, type ProcessorFunction, processorFunction } from './hooks.ts';
 import type { EngineEvents, Visitor } from './request-step.ts';
 import { type ArtilleryTemplate, TemplateCache } from './template.ts';
+import { installSteadyArrivals } from '../../src/user/arrivals.ts';
+
+// Every worker loads its engines before its first phase: from here on its arrivals wait on timers, not a spin (src/user/arrivals.ts).
+installSteadyArrivals();
 
 export const ENGINE_VARIABLE = 'LUNEO_ENGINE';
 export type EngineChoice = 'luneo' | 'http';

@@ -13,7 +13,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-const INSTALL = 'apt-get update && apt-get install -y --no-install-recommends chromium';
+const INSTALL = 'apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium';
 
 /** Chromium's flags for a quiet, isolated run: nothing may reach the network on its own either. */
 export const CHROMIUM_ARGS = [
@@ -29,7 +29,8 @@ export const CHROMIUM_ARGS = [
 
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
-  const r = spawnSync('sh', ['-c', INSTALL], {
+  // One install at a time across the test files, as test/support/services.ts does.
+  const r = spawnSync('flock', [path.join(os.tmpdir(), 'luneo-tests-apt.lock'), 'sh', '-c', INSTALL], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     timeout: 15 * 60_000,

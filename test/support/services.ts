@@ -13,6 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
+/** Shared with test/support/chromium.ts: test files installing at the same moment take turns. */
+export const APT_LOCK = path.join(os.tmpdir(), 'luneo-tests-apt.lock');
+
 const PACKAGES: Record<string, { pkg: string; find: () => string | undefined }> = {
   postgres: { pkg: 'postgresql', find: () => postgresBin('postgres') },
   'redis-server': { pkg: 'redis-server', find: () => onPath('redis-server') },
@@ -38,9 +41,11 @@ function postgresBin(bin: string): string | undefined {
 export function ensureServices(names: (keyof typeof PACKAGES)[]): void {
   const missing = names.filter((n) => PACKAGES[n]?.find() === undefined).map((n) => PACKAGES[n]!.pkg);
   if (missing.length === 0) return;
-  const install = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  // Several test files may install at once: apt waits for the other's lock instead of failing.
+  const install = `apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${missing.join(' ')}`;
   process.stderr.write(`# installing Debian's ${missing.join(', ')} for the server-view tests\n`);
-  const r = spawnSync('sh', ['-c', install], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000, encoding: 'utf8' });
+  // One install at a time across the test files (flock), and apt waits for any other holder of its own lock.
+  const r = spawnSync('flock', [APT_LOCK, 'sh', '-c', install], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000, encoding: 'utf8' });
   const still = names.filter((n) => PACKAGES[n]?.find() === undefined);
   if (r.status !== 0 || still.length > 0) {
     const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;

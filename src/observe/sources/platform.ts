@@ -38,10 +38,11 @@ export function platformReadings(p: PromText, at: number, deltas: CounterDeltas,
   add('api', 'cpu', cpu);
   add('api', 'memory', rss);
   add('api', 'event_loop_lag', (sumOf(p, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000);
-  const requests = sumOf(p, 'http_requests_total');
+  // prom-client shows a labelled counter only once a request used its labels: absent so far is 0 so far.
+  const requests = sumOf(p, 'http_requests_total') ?? 0;
   add('api', 'request_rate', deltas.rate('requests', at, requests));
   const serverErrors = select(p, 'http_requests_total').filter((s) => /^5/.test(s.labels.status_code ?? '')).reduce((a, s) => a + s.value, 0);
-  add('api', 'error_rate', requests === undefined ? undefined : deltas.ratio('errors', at, serverErrors, requests));
+  add('api', 'error_rate', deltas.ratio('errors', at, serverErrors, requests));
   const period = latency.period(buckets(p, 'http_request_duration_seconds'));
   if (period) {
     add('api', 'latency_p95', (histogramQuantile(0.95, period) ?? NaN) * 1000);

@@ -45,7 +45,8 @@ export function defaultQueries(s: PrometheusSettings = {}): Record<string, strin
     'api.cpu': rate('process_cpu_seconds_total', api),
     'api.memory': `sum(process_resident_memory_bytes{${api}})`,
     'api.request_rate': rate('http_requests_total', api),
-    'api.error_rate': `${rate('http_requests_total', `${api},status_code=~"5.."`)} / ${rate('http_requests_total', api)}`,
+    // No 5xx series at all is an error share of 0, not a missing one.
+    'api.error_rate': `(${rate('http_requests_total', `${api},status_code=~"5.."`)} or vector(0)) / ${rate('http_requests_total', api)}`,
     'api.latency_p95': quantile(0.95),
     'api.latency_p99': quantile(0.99),
     'api.event_loop_lag': `max(nodejs_eventloop_lag_p99_seconds{${api}}) * 1000`,
