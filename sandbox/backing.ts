@@ -53,6 +53,7 @@ export class Backing {
     this.#workerRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: null, connectionName: `${BACKED_APPLICATION}-worker` });
     for (const r of [this.#redis, this.#workerRedis]) r.on('error', () => {});
     this.#queue = new Queue(o.queue ?? 'render-processing', { connection: this.#redis, prefix: o.prefix ?? 'bull' });
+    this.#queue.on('error', () => {});
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     const labelNames = ['method', 'route', 'status_code'] as const;
@@ -64,6 +65,21 @@ export class Backing {
 
   /** Connects, creates and fills the shops table, and starts the render worker over `queue`. */
   static async start(o: BackedOptions, activeShops: readonly string[], queue: RenderQueue): Promise<Backing> {
+    // One bounded try first: the working clients reconnect for ever (BullMQ needs that), which would hang a start against a wrong URL.
+    const probe = new Redis(o.redisUrl, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    let why: Error | undefined;
+    probe.on('error', (err: Error) => {
+      why ??= err;
+    });
+    try {
+      await probe.connect();
+      await probe.ping();
+    } catch (err) {
+      // The connection's own error says why (refused, wrong password); the command only sees it closed.
+      throw new Error(`the backed sandbox could not reach Redis at LUNEO_SANDBOX_REDIS_URL: ${(why ?? (err as Error)).message}`);
+    } finally {
+      probe.disconnect();
+    }
     const b = new Backing(o);
     try {
       await b.#pool.query('CREATE TABLE IF NOT EXISTS luneo_shops (domain text PRIMARY KEY, active boolean NOT NULL DEFAULT true)');
