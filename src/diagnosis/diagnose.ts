@@ -87,8 +87,10 @@ function median(xs: number[]): number {
 export function departure(rule: Rule, series: SignalSeries, at: number, end: number): Departure | undefined {
   const pts = series.points.filter(([, v]) => Number.isFinite(v));
   if (pts.length === 0) return undefined;
+  // The fault may have begun up to a period before the client saw it: its level comes from before that. A source read
+  // every 10 s may have one such reading; the floor on the spread keeps one reading honest. None: the first reading.
   let before = pts.filter(([t]) => t < at - 10_000).map(([, v]) => v);
-  if (before.length < 2) before = pts.slice(0, 2).map(([, v]) => v);
+  if (before.length === 0) before = pts.slice(0, 1).map(([, v]) => v);
   const base = median(before);
   const mad = median(before.map((v) => Math.abs(v - base))) * 1.4826;
   const spread = Math.max(mad, rule.floor);
