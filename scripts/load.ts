@@ -524,8 +524,7 @@ async function main(): Promise<number> {
   const observer = plan.aggregateFile ? await observeFromLauncher(plan) : undefined;
   const code = await run(plan);
   const server = await observer?.stop();
-  const thresholds = plan.aggregateFile ? loadSettings(plan.environment, environmentsDir(undefined, process.env), process.env).observe.thresholds : undefined;
-  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code, server, thresholds) : code;
+  return plan.aggregateFile ? finishDistributed(plan, plan.aggregateFile, code, server, plan.settings.observe.thresholds) : code;
 }
 
 /**
@@ -536,9 +535,9 @@ async function main(): Promise<number> {
  */
 async function observeFromLauncher(plan: LoadPlan): Promise<Observer | undefined> {
   if (!OBSERVE_SECRET_VARIABLES.some((name) => process.env[name]?.trim())) return undefined;
-  const settings = loadSettings(plan.environment, environmentsDir(undefined, process.env), process.env);
+  // The settings planLoad read (the scenario's environments/), not a second read from the working directory.
   const { observeSources } = await import('../src/observe/sources/index.ts');
-  const sources = observeSources(settings.observe, process.env);
+  const sources = observeSources(plan.settings.observe, process.env);
   if (sources.length === 0) return undefined;
   const secrets = secretsFromEnv();
   const observer = new Observer({ sources, log: (line) => console.log(`load: ${redact(line, secrets)}`), redact: (t) => redact(t, secrets) });

@@ -32,7 +32,8 @@ import { finishRun, type RunRecorder, createRecorder } from '../../src/results/r
 import type { RawPeriod } from '../../src/watch/abort-switch.ts';
 import type { EnsureSpec } from '../../src/verdict/thresholds.ts';
 import { PlatformSource } from '../../src/observe/sources/platform.ts';
-import { dsnTarget } from '../../src/observe/sources/target.ts';
+import { displayUrl } from '../../src/api/display-url.ts';
+import type { PromText } from '../../src/export/prometheus-text.ts';
 import { RunWatch } from '../../src/watch/run-watch.ts';
 
 interface ArtilleryGlobal {
@@ -165,7 +166,7 @@ function reportOtelFailures(secrets: string[]): void {
  * refresh token is the one every worker renews from, so a renewal here at
  * another moment would push the workers into fresh logins mid-run.
  */
-function startSampler(run: RunInfo, recorder: RunRecorder, onText: (text: string, at: number) => void): PlatformSampler | undefined {
+function startSampler(run: RunInfo, recorder: RunRecorder, onScrape: (scrape: PromText, at: number) => void): PlatformSampler | undefined {
   const { email, password } = runtimeCredentials();
   const access = readRunAccess();
   const deployment = access?.deployment ?? defaultDeployment('v1');
@@ -182,7 +183,7 @@ function startSampler(run: RunInfo, recorder: RunRecorder, onText: (text: string
     ...(rateLimit ? { defaultRetryAfterMs: rateLimit.defaultRetryAfterMs } : {}),
     accessToken: () => session.accessToken(),
     onSample: (s) => recorder.platformMetrics.push(s),
-    onText,
+    onScrape,
     log: (line) => console.log(`${prefix} ${redact(line, secrets)}`),
   });
   sampler.start();
@@ -221,9 +222,9 @@ export class Plugin {
       const run = readRunInfo();
       if (exportPlan) this.#exporter = this.#startExport(exportPlan, run, script, events);
       if (run?.dialect === 'v1') {
-        this.#sampler = startSampler(run, recorder, (text, at) => this.#platformSource?.push(text, at));
+        this.#sampler = startSampler(run, recorder, (scrape, at) => this.#platformSource?.push(scrape, at));
         const sampler = this.#sampler;
-        if (sampler) this.#platformSource = new PlatformSource(dsnTarget(`${run.baseUrl}${routes.metrics(readRunAccess()?.deployment ?? defaultDeployment('v1')) ?? ''}`), sampler);
+        if (sampler) this.#platformSource = new PlatformSource(displayUrl(`${run.baseUrl}${routes.metrics(readRunAccess()?.deployment ?? defaultDeployment('v1')) ?? ''}`), sampler);
       }
     });
     events.on('phaseCompleted', (p) => recorder.onPhase(p));

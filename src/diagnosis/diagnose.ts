@@ -8,8 +8,9 @@
  * One finding per component, most likely first; a healthy run has none.
  */
 import { fmtTime } from '../report/format.ts';
+import { median } from '../history/stats.ts';
 import type { ResultsFile } from '../results/recorder.ts';
-import { formatSignal, signalDef, type ServerSection, type SignalGroup, type SignalSeries } from '../observe/signals.ts';
+import { formatSignal, signalDef, SOURCE_NAMES, type ServerSection, type SignalGroup, type SignalSeries } from '../observe/signals.ts';
 import { type Degradation, findDegradation } from './degradation.ts';
 import { type Component, REMEDIES } from './remedies.ts';
 
@@ -75,12 +76,6 @@ interface Departure {
   /** readings in the window beyond three spreads: a lasting departure, not a blip */
   persistence: number;
   firstAt: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
 /** Before the degradation: the signal's level and spread; around it: its peak. */
@@ -182,7 +177,7 @@ export function diagnose(r: ResultsFile): Diagnosis {
     const what = [top, ...(second ? [second] : [])]
       .map((d) => `${d.rule.say(d.peak)} (normally ${formatSignal(d.base, d.series.unit)}${d.saturated ? ', saturated' : ''})`)
       .join(' and ');
-    const source = top.series.source === 'postgres' ? 'PostgreSQL' : top.series.source === 'redis' ? 'Redis' : top.series.source === 'prometheus' ? 'Prometheus' : "the platform's /metrics";
+    const source = SOURCE_NAMES[top.series.source].prose;
     findings.push({ component, signal: top.rule.key, at: top.firstAt, evidence: `from ${fmtTime(top.firstAt)}, ${source} showed ${what}`, remedy: REMEDIES[component] });
   }
   const lead = degradation ? degradationText(degradation) : `the run failed (${r.luneo.verdict.reasons[0] ?? r.luneo.verdict.kind})`;

@@ -11,7 +11,7 @@
 import { hostOf, RateLimitGate } from '../api/rate-limit-gate.ts';
 import { retryAfterMs } from '../api/retry-after.ts';
 import type { PlatformSample } from '../results/recorder.ts';
-import { maxOf, parsePrometheusText, sumOf } from './prometheus-text.ts';
+import { maxOf, parsePrometheusText, type PromText, sumOf } from './prometheus-text.ts';
 
 export const SAMPLE_INTERVAL_MS = 10_000;
 export const SAMPLE_TIMEOUT_MS = 2_000;
@@ -41,7 +41,10 @@ function finiteSum(values: (number | undefined)[]): number | undefined {
 
 /** One PlatformSample from a scrape; undefined when the text carries none of the platform's metrics. */
 export function toPlatformSample(text: string, at: number): PlatformSample | undefined {
-  const p = parsePrometheusText(text);
+  return platformSampleOf(parsePrometheusText(text), at);
+}
+
+function platformSampleOf(p: PromText, at: number): PlatformSample | undefined {
   const M = PLATFORM_METRICS;
   const fields = {
     // Every platform job gets a priority, so its backlog sits in BullMQ's `prioritized` state; `delayed` jobs wait too.
@@ -75,8 +78,8 @@ export interface SamplerOptions {
   /** a valid access token; rejects when the sampler cannot log in */
   accessToken: () => Promise<string>;
   onSample: (s: PlatformSample) => void;
-  /** every scrape's text, for the server view (src/observe/sources/platform.ts) */
-  onText?: (text: string, at: number) => void;
+  /** every scrape, parsed, for the server view (src/observe/sources/platform.ts) */
+  onScrape?: (scrape: PromText, at: number) => void;
   /** where the one "unavailable" line goes */
   log: (line: string) => void;
   fetch?: MetricsFetch;
@@ -96,7 +99,7 @@ class Unavailable extends Error {}
 class Skipped extends Error {}
 
 export class PlatformSampler {
-  readonly #o: Required<Omit<SamplerOptions, 'onText'>> & Pick<SamplerOptions, 'onText'>;
+  readonly #o: Required<Omit<SamplerOptions, 'onScrape'>> & Pick<SamplerOptions, 'onScrape'>;
   #timer: ReturnType<typeof setInterval> | undefined;
   #inFlight: Promise<void> | undefined;
   #stopped = false;
@@ -156,12 +159,13 @@ export class PlatformSampler {
   async #scrape(): Promise<void> {
     try {
       const at = this.#o.now();
-      const text = await this.#fetchText();
-      const sample = toPlatformSample(text, at);
+      // Parsed once: the recorder's sample and the server view's readings both come from it.
+      const parsed = parsePrometheusText(await this.#fetchText());
+      const sample = platformSampleOf(parsed, at);
       if (!sample) throw new Unavailable(`${this.#o.url} exposes none of ${Object.values(PLATFORM_METRICS).join(', ')}`);
       this.#errors = 0;
       this.#o.onSample(sample);
-      this.#o.onText?.(text, at);
+      this.#o.onScrape?.(parsed, at);
     } catch (err) {
       if (err instanceof Skipped) return;
       if (err instanceof Unavailable) this.#giveUp(err.message);

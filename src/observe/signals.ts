@@ -8,6 +8,14 @@
 
 export type SignalGroup = 'api' | 'database' | 'redis' | 'worker';
 export type SourceName = 'platform' | 'prometheus' | 'postgres' | 'redis';
+/** How each source is named: in a chart's legend and the report's table (`label`), and in a sentence (`prose`). */
+export const SOURCE_NAMES: Record<SourceName, { label: string; prose: string }> = {
+  platform: { label: 'platform /metrics', prose: "the platform's /metrics" },
+  prometheus: { label: 'Prometheus', prose: 'Prometheus' },
+  postgres: { label: 'PostgreSQL', prose: 'PostgreSQL' },
+  redis: { label: 'Redis / BullMQ', prose: 'Redis' },
+};
+
 export type SignalUnit = 'cores' | 'bytes' | 'req/s' | 'ratio' | 'ms' | 'count' | 'jobs/s' | 'ops/s' | 'µs' | 's';
 
 export interface SignalDef {
@@ -82,6 +90,22 @@ export interface Reading {
   value: number;
   /** epoch ms the value was read, when not the moment of the sample (a scrape received earlier) */
   at?: number;
+}
+
+/** Readings as a source collects them: what could not be read (undefined, null, not finite) is left out, one rule for every source. */
+export class Readings {
+  readonly list: Reading[] = [];
+  readonly #at: number | undefined;
+
+  /** `at`: the moment every reading was taken, when not the sample's (a scrape received earlier) */
+  constructor(at?: number) {
+    this.#at = at;
+  }
+
+  add(group: SignalGroup, name: string, value: number | null | undefined): void {
+    if (value === undefined || value === null || !Number.isFinite(value)) return;
+    this.list.push(this.#at === undefined ? { group, name, value } : { group, name, value, at: this.#at });
+  }
 }
 
 /** A signal's series as the results file carries it (`luneo.server.signals`). */

@@ -3,12 +3,11 @@
  * chart per signal on the run's time axis, each source its own line, and
  * a table of each signal at the start of the hold, its peak and when.
  */
-import { formatSignal, SIGNALS, type SignalGroup, type SignalSeries, type SignalUnit } from '../observe/signals.ts';
+import { formatSignal, SIGNALS, SOURCE_NAMES, type SignalGroup, type SignalSeries, type SignalUnit } from '../observe/signals.ts';
 import type { ResultsFile } from '../results/recorder.ts';
 import type { ChartSpec, Unit } from './charts.ts';
 
 export const GROUP_TITLES: Record<SignalGroup, string> = { api: 'Server: API', database: 'Server: database', redis: 'Server: Redis', worker: 'Server: render worker' };
-const SOURCE_TITLES: Record<string, string> = { platform: 'platform /metrics', prometheus: 'Prometheus', postgres: 'PostgreSQL', redis: 'Redis / BullMQ' };
 const SOURCE_COLORS: Record<string, string> = { platform: '#0072B2', prometheus: '#E69F00', postgres: '#009E73', redis: '#D55E00' };
 /** Charts read better on a common grid: each source's last reading in every 5 s. */
 const GRID_MS = 5_000;
@@ -70,13 +69,13 @@ export function serverCharts(r: ResultsFile, start: number): ChartSpec[] {
       id: `server-${def.group}-${def.name}`,
       group: GROUP_TITLES[def.group],
       title: `${def.label}${suffix}`,
-      subtitle: [`${list.map((s) => SOURCE_TITLES[s.source] ?? s.source).join(', ')}`, ...notes].join('; '),
+      subtitle: [`${list.map((s) => SOURCE_NAMES[s.source].label).join(', ')}`, ...notes].join('; '),
       unit,
       x: grid.map((g) => (g * GRID_MS) / 1000),
       series: list.map((s) => {
         const values: (number | null)[] = grid.map(() => null);
         for (const [t, v] of s.points) values[index.get(Math.floor((t - start) / GRID_MS)) ?? 0] = v * scale;
-        return { label: SOURCE_TITLES[s.source] ?? s.source, values, color: SOURCE_COLORS[s.source] ?? '#000000' };
+        return { label: SOURCE_NAMES[s.source].label, values, color: SOURCE_COLORS[s.source] ?? '#000000' };
       }).concat(markSeries),
     });
   }
@@ -106,7 +105,7 @@ export function serverRows(r: ResultsFile, start: number): ServerRow[] {
       rows.push({
         group: def.group,
         signal: def.label,
-        source: SOURCE_TITLES[s.source] ?? s.source,
+        source: SOURCE_NAMES[s.source].label,
         atHoldStart: atHold ? formatSignal(atHold[1], def.unit) : '–',
         peak: formatSignal(peak[1], def.unit),
         peakAt: (peak[0] - start) / 1000,
@@ -118,5 +117,5 @@ export function serverRows(r: ResultsFile, start: number): ServerRow[] {
 
 /** What could not be seen: a source that stopped, a signal it could not read. */
 export function serverNotes(r: ResultsFile): string[] {
-  return (r.luneo.server?.sources ?? []).filter((s) => s.note).map((s) => `${SOURCE_TITLES[s.source] ?? s.source} (${s.target ?? '?'}): ${s.note}`);
+  return (r.luneo.server?.sources ?? []).filter((s) => s.note).map((s) => `${SOURCE_NAMES[s.source].label} (${s.target ?? '?'}): ${s.note}`);
 }

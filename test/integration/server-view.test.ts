@@ -20,7 +20,7 @@ import { PlatformSampler } from '../../src/export/platform-sampler.ts';
 import { observeSettingsFrom } from '../../src/observe/settings.ts';
 import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
 import { freePort, type Postgres, type Prometheus, type RedisServer, startExporter, startPostgres, startPrometheus, startRedis } from '../support/services.ts';
-import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, tail } from '../support/load-run.ts';
+import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, tail, workersEnv } from '../support/load-run.ts';
 import type { Stage } from '../../src/load/model.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -265,6 +265,25 @@ describe('a source that breaks says so in one line and stops; the others and the
       assert.deepEqual(unmeasured.results?.luneo.verdict.causes, ['not_measured']);
       assert.match(unmeasured.output, /Verdict: INVALID \(a server threshold not measured\)/);
       assert.match(unmeasured.output, /server\.redis\.command_latency\.peak\s+< 1000\s+not measured\s+NOT MEASURED/);
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('observed once per run, not once per worker: 3 workers, and PostgreSQL counts one sampler', async () => {
+    const sb = await startSandbox({ render: { timeFactor: 0.02 }, earlyRetryGraceMs: IN_FLIGHT_GRACE_MS, clientIdentity: 'address' });
+    try {
+      const marked = async () => Number((await pgs.query("SELECT coalesce(sum(calls), 0)::float8 AS n FROM pg_stat_statements WHERE query LIKE '%pg_stat_activity%' AND query LIKE '%luneo-observe%' AND query NOT LIKE '%pg_has_role%'")).rows[0]?.n ?? 0);
+      const before = await marked();
+      const started = Date.now();
+      const r = await loadRun({ scenario: 'embed', sandbox: sb, env: { ...workersEnv(3), LUNEO_OBSERVE_POSTGRES_URL: pgs.adminUrl } });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(r.code, 0, tail(r));
+      assert.equal(r.results?.luneo.workers, 3, 'three workers ran');
+      // One sampler: a reading every 5 s over the run, plus the last at the end; three would count about three times as many.
+      const sampled = (await marked()) - before;
+      assert.ok(sampled >= 2 && sampled <= Math.ceil(seconds / 5) + 2, `${sampled} samples of pg_stat_activity in ${seconds.toFixed(0)} s`);
+      assert.equal(r.results?.luneo.server?.sources[0]?.samples, sampled, 'the results count what PostgreSQL counted');
     } finally {
       await sb.stop();
     }

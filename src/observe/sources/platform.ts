@@ -10,10 +10,10 @@
  * series say so.
  */
 import { WAITING_STATES } from '../../export/platform-sampler.ts';
-import { maxOf, parsePrometheusText, select, sumOf, type PromText } from '../../export/prometheus-text.ts';
+import { maxOf, select, sumOf, type PromText } from '../../export/prometheus-text.ts';
 import { CounterDeltas, HistogramDeltas, histogramQuantile } from '../counters.ts';
 import { SourceFailure, type Source } from '../observer.ts';
-import type { Reading } from '../signals.ts';
+import { type Reading, Readings } from '../signals.ts';
 
 export const IN_API_PROCESS = 'read off the API process: the platform runs its render worker inside it';
 
@@ -29,10 +29,8 @@ function buckets(p: PromText, name: string): [number, number][] {
 
 /** Readings from one scrape, against the previous one (`deltas` and `latency` keep that state). */
 export function platformReadings(p: PromText, at: number, deltas: CounterDeltas, latency: HistogramDeltas): Reading[] {
-  const out: Reading[] = [];
-  const add = (group: Reading['group'], name: string, value: number | undefined) => {
-    if (value !== undefined && Number.isFinite(value)) out.push({ group, name, value, at });
-  };
+  const r = new Readings(at);
+  const add = r.add.bind(r);
   const cpu = deltas.rate('cpu', at, sumOf(p, 'process_cpu_seconds_total'));
   const rss = sumOf(p, 'process_resident_memory_bytes');
   add('api', 'cpu', cpu);
@@ -58,7 +56,7 @@ export function platformReadings(p: PromText, at: number, deltas: CounterDeltas,
   // The same process: the figures are the API's.
   add('worker', 'cpu', cpu);
   add('worker', 'memory', rss);
-  return out;
+  return r.list;
 }
 
 export interface PlatformFeed {
@@ -77,15 +75,15 @@ export class PlatformSource implements Source {
   readonly #feed: PlatformFeed;
   readonly #deltas = new CounterDeltas();
   readonly #latency = new HistogramDeltas();
-  #pending: { at: number; text: string }[] = [];
+  #pending: { at: number; scrape: PromText }[] = [];
 
   constructor(target: string, feed: PlatformFeed) {
     this.target = target;
     this.#feed = feed;
   }
 
-  push(text: string, at: number): void {
-    this.#pending.push({ at, text });
+  push(scrape: PromText, at: number): void {
+    this.#pending.push({ at, scrape });
   }
 
   async open(): Promise<void> {}
@@ -95,7 +93,7 @@ export class PlatformSource implements Source {
     this.#pending = [];
     if (scrapes.length === 0 && !this.#feed.active) throw new SourceFailure('the platform sampler stopped', 'see its line above');
     // Scrapes arrive every 10 s and samples every 5: each scrape is read once, in order.
-    return scrapes.flatMap((s) => platformReadings(parsePrometheusText(s.text), s.at, this.#deltas, this.#latency));
+    return scrapes.flatMap((s) => platformReadings(s.scrape, s.at, this.#deltas, this.#latency));
   }
 
   noteFor(group: string, name: string): string | undefined {

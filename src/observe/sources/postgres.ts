@@ -10,8 +10,8 @@
 import pg from 'pg';
 import { CounterDeltas } from '../counters.ts';
 import { SourceFailure, type Source } from '../observer.ts';
-import type { Reading } from '../signals.ts';
-import { dsnTarget } from './target.ts';
+import { type Reading, Readings } from '../signals.ts';
+import { displayUrl } from '../../api/display-url.ts';
 import { POSTGRES_URL_VARIABLE } from '../variables.ts';
 
 export const QUERY_TIMEOUT_MS = 2_000;
@@ -88,7 +88,7 @@ export class PostgresSource implements Source {
   constructor(url: string, settings: PostgresSettings = {}) {
     this.#url = url;
     this.#settings = settings;
-    this.target = dsnTarget(url);
+    this.target = displayUrl(url);
   }
 
   async open(): Promise<void> {
@@ -137,10 +137,8 @@ export class PostgresSource implements Source {
       throw postgresFailure(err);
     }
     if (!a) return [];
-    const out: Reading[] = [];
-    const add = (name: string, value: number | undefined | null) => {
-      if (value !== undefined && value !== null && Number.isFinite(value)) out.push({ group: 'database', name, value });
-    };
+    const r = new Readings();
+    const add = (name: string, value: number | undefined | null) => r.add('database', name, value);
     const { application, poolSize } = this.#settings;
     add('connections', a.connections);
     add('max_connections', a.max_connections);
@@ -153,7 +151,7 @@ export class PostgresSource implements Source {
     const reads = this.#deltas.delta('read', at, a.blks_read ?? undefined);
     if (hits && reads && hits.increase + reads.increase > 0) add('cache_hit_ratio', hits.increase / (hits.increase + reads.increase));
     if (s) add('query_latency', this.#deltas.ratio('statements', at, s.ms, s.calls));
-    return out;
+    return r.list;
   }
 
   async close(): Promise<void> {

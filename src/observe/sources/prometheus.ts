@@ -10,8 +10,8 @@
  * over the run's window (query_range), which replaces the live points.
  */
 import { SourceFailure, type Source } from '../observer.ts';
-import { signalDef, SIGNALS, type Reading, type SignalGroup, type SignalSeries } from '../signals.ts';
-import { dsnTarget } from './target.ts';
+import { Readings, signalDef, SIGNALS, type Reading, type SignalGroup, type SignalSeries } from '../signals.ts';
+import { displayUrl } from '../../api/display-url.ts';
 import { PROMETHEUS_URL_VARIABLE, PROMETHEUS_TOKEN_VARIABLE, PROMETHEUS_USER_VARIABLE, PROMETHEUS_PASSWORD_VARIABLE } from '../variables.ts';
 
 export const PROMETHEUS_TIMEOUT_MS = 3_000;
@@ -114,7 +114,7 @@ export class PrometheusSource implements Source {
     this.#settings = settings;
     this.#queries = signalQueries(settings);
     this.#expression = combinedQuery(this.#queries);
-    this.target = dsnTarget(url);
+    this.target = displayUrl(url);
   }
 
   async #get(path: string, params: Record<string, string>): Promise<ApiAnswer> {
@@ -156,11 +156,13 @@ export class PrometheusSource implements Source {
 
   async sample(): Promise<Reading[]> {
     const body = await this.#get('/api/v1/query', { query: this.#expression });
-    return (body.data?.result ?? []).flatMap((r) => {
+    // The observer keeps only the catalogue's signals; Readings leaves out what is not a number.
+    const out = new Readings();
+    for (const r of body.data?.result ?? []) {
       const [group, name] = (r.metric[SIGNAL_LABEL] ?? '').split('.') as [SignalGroup, string];
-      const value = Number(r.value?.[1]);
-      return signalDef(group, name) && Number.isFinite(value) ? [{ group, name, value }] : [];
-    });
+      out.add(group, name, Number(r.value?.[1]));
+    }
+    return out.list;
   }
 
   async range(fromMs: number, toMs: number): Promise<Omit<SignalSeries, 'source'>[]> {

@@ -9,9 +9,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CounterDeltas } from '../counters.ts';
 import { SourceFailure, type Source } from '../observer.ts';
-import type { Reading } from '../signals.ts';
+import { type Reading, Readings } from '../signals.ts';
 import { WAITING_STATES } from '../../export/platform-sampler.ts';
-import { dsnTarget } from './target.ts';
+import { displayUrl } from '../../api/display-url.ts';
 import { REDIS_URL_VARIABLE } from '../variables.ts';
 
 export const REDIS_TIMEOUT_MS = 2_000;
@@ -82,7 +82,7 @@ export class RedisSource implements Source {
   constructor(url: string, settings: RedisSettings = {}) {
     this.#url = url;
     this.#settings = { queue: settings.queue ?? DEFAULT_QUEUE, prefix: settings.prefix ?? DEFAULT_PREFIX };
-    this.target = dsnTarget(url);
+    this.target = displayUrl(url);
   }
 
   async open(): Promise<void> {
@@ -136,10 +136,8 @@ export class RedisSource implements Source {
       const v = info.get(k);
       return v === undefined ? undefined : Number(v);
     };
-    const out: Reading[] = [];
-    const add = (group: Reading['group'], name: string, value: number | undefined) => {
-      if (value !== undefined && Number.isFinite(value)) out.push({ group, name, value });
-    };
+    const r = new Readings();
+    const add = r.add.bind(r);
     add('redis', 'memory', num('used_memory'));
     add('redis', 'roundtrip', roundtripMs);
     add('redis', 'clients', num('connected_clients'));
@@ -157,7 +155,7 @@ export class RedisSource implements Source {
       add('worker', 'completion_rate', this.#deltas.rate('completed', at, counts.completed));
       add('worker', 'failure_rate', this.#deltas.rate('failed', at, counts.failed));
     }
-    return out;
+    return r.list;
   }
 
   noteFor(group: string): string | undefined {
