@@ -57,7 +57,9 @@ export function findDegradation(r: ResultsFile): Degradation | undefined {
     // The lower of the first periods: a fault that began inside the second must not raise the level it is judged against.
     const base = Math.min(...present.slice(0, BASELINE_PERIODS).map(([, v]) => v));
     const threshold = s.unit === 'ms' ? Math.max(base * RISE.factor, base + RISE.minMs) : Math.max(base * RISE.factor, RISE.minErrorShare);
-    const rose = present.slice(BASELINE_PERIODS).find(([, v]) => v > threshold);
+    // Two periods in a row above it: one slow period on a shared machine is noise, a fault lasts.
+    const after = present.slice(BASELINE_PERIODS);
+    const rose = after.find(([, v], k) => v > threshold && (after[k + 1]?.[1] ?? 0) > threshold);
     const failedHere = s.metric !== 'errors' && failedMetric(s.metric);
     const at = rose?.[0] ?? (failedHere ? present[0]?.[0] : undefined);
     if (at === undefined) continue;
