@@ -187,6 +187,8 @@ async function embedRun(ctx: BenchContext, label: string, stages: Stage[], embed
       WIDGET_URL: ctx.sandbox.widgetUrl,
       LUNEO_DIALECT: 'seed',
       LUNEO_ENGINE: engine,
+      // BENCH_CPU_PROF=1: V8 CPU profiles of every thread (the worker's included) beside the run's results, for chasing a cost.
+      ...(process.env.BENCH_CPU_PROF === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(dir, 'profiles')}` } : {}),
     }),
     resultsFile: file,
     timeoutMs,

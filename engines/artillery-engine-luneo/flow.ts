@@ -7,6 +7,7 @@
  * rather than silently ignored: such a scenario belongs on `engine: http`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { endpointMetrics } from './endpoint-metrics.ts';
 import { callCondition, callHook, type Processor, type ProcessorFunction, processorFunction } from './hooks.ts';
 import { requestStep, type RequestEnv, type RequestSpec, type Visitor } from './request-step.ts';
 import { type ArtilleryTemplate, compileString, compileValue } from './template.ts';
@@ -21,6 +22,8 @@ const LOOP_KEYS = new Set(['loop', 'whileTrue', 'count']);
 export interface ScenarioHooks {
   beforeRequest: ProcessorFunction[];
   afterResponse: ProcessorFunction[];
+  /** metrics-by-endpoint's hooks and namespace when the engine stands in for them on named steps (endpoint-metrics.ts) */
+  endpoint?: { prefix: string; hooks: Set<ProcessorFunction> };
 }
 
 export interface FlowEnv extends RequestEnv {
@@ -89,15 +92,19 @@ function hooks(names: unknown, env: FlowEnv): ProcessorFunction[] {
 function compileRequest(method: string, params: Spec, env: FlowEnv): Step {
   const rawUrl = params.url ?? params.uri;
   const rawHeaders = params.headers as Record<string, unknown> | undefined;
+  // A named step's metrics-by-endpoint names do not depend on its URL: the engine emits them, without the plugin's hooks.
+  const standIn = typeof params.name === 'string' ? env.scenario.endpoint : undefined;
+  const scenarioHooks = (list: ProcessorFunction[]) => (standIn ? list.filter((h) => !standIn.hooks.has(h)) : list);
   const spec: RequestSpec = {
     method: method.toUpperCase(),
     rawUrl,
     url: typeof rawUrl === 'string' ? compileString(rawUrl, env.template) : () => rawUrl,
     headers: Object.entries(rawHeaders ?? {}).map(([k, v]) => [k.toLowerCase(), compileValue(v, env.template)]),
-    beforeRequest: [...env.scenario.beforeRequest, ...hooks(params.beforeRequest, env)],
-    scenarioAfterResponse: env.scenario.afterResponse,
+    beforeRequest: [...scenarioHooks(env.scenario.beforeRequest), ...hooks(params.beforeRequest, env)],
+    scenarioAfterResponse: scenarioHooks(env.scenario.afterResponse),
     afterResponse: hooks(params.afterResponse, env),
   };
+  if (standIn) spec.endpoint = endpointMetrics(standIn.prefix, params.name as string);
   if (typeof params.name === 'string') spec.name = params.name;
   if (rawHeaders !== undefined) spec.rawHeaders = rawHeaders;
   if (params.json !== undefined) {

@@ -15,6 +15,7 @@ import { METRICS } from '../../src/metric-names.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { type ConnectionSettings, VisitorConnections } from './connections.ts';
 import { compileFlow, type FlowEnv, runSteps, unsupported } from './flow.ts';
+import { type EndpointPluginConfig, endpointStandIn } from './endpoint-metrics.ts';
 import { callHook, type Processor, type ProcessorFunction, processorFunction } from './hooks.ts';
 import type { EngineEvents, Visitor } from './request-step.ts';
 import { type ArtilleryTemplate, TemplateCache } from './template.ts';
@@ -51,6 +52,7 @@ interface EngineConfig {
   http?: { timeout?: number; defaults?: { headers?: Record<string, string> } };
   defaults?: { headers?: Record<string, string> };
   engines?: { luneo?: { keepAliveSeconds?: number } };
+  plugins?: { 'metrics-by-endpoint'?: EndpointPluginConfig };
 }
 
 export interface EngineScript {
@@ -143,6 +145,7 @@ export default class LuneoEngine {
     if (config.tls) settings.tls = config.tls;
     if (keepAlive !== undefined) settings.keepAliveMs = keepAlive * 1000;
     const resolve = (list: unknown): ProcessorFunction[] => names(list).flatMap((n) => processorFunction(processor, n) ?? []);
+    const endpoint = endpointStandIn(config.plugins?.['metrics-by-endpoint'], processor);
     const env: FlowEnv = {
       target: config.target ?? '',
       timeoutSeconds,
@@ -150,7 +153,7 @@ export default class LuneoEngine {
       cache: new TemplateCache(this.template),
       processor,
       template: this.template,
-      scenario: { beforeRequest: resolve(spec.beforeRequest), afterResponse: resolve(spec.afterResponse) },
+      scenario: { beforeRequest: resolve(spec.beforeRequest), afterResponse: resolve(spec.afterResponse), ...(endpoint ? { endpoint } : {}) },
       warn: (m) => console.log(m),
     };
     // Artillery's HTTP engine turns scenario hooks into function steps around the flow.

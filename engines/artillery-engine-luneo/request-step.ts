@@ -9,6 +9,7 @@
 import type { VUContext } from 'artillery';
 import { METRICS } from '../../src/metric-names.ts';
 import type { Exchange, Headers, Outgoing, VisitorConnections } from './connections.ts';
+import { emitEndpoint, type EndpointMetrics } from './endpoint-metrics.ts';
 import { callHook, type ProcessorFunction } from './hooks.ts';
 import { type Compiled, type TemplateCache } from './template.ts';
 
@@ -67,6 +68,8 @@ export interface RequestSpec {
   scenarioAfterResponse: ProcessorFunction[];
   /** the step's own afterResponse hooks: they also see a failed request, so the processor can count it */
   afterResponse: ProcessorFunction[];
+  /** metrics-by-endpoint's names for this step, when the engine emits them in place of the plugin's hooks */
+  endpoint?: EndpointMetrics;
 }
 
 export interface RequestEnv {
@@ -173,6 +176,8 @@ async function send(vu: Visitor, spec: RequestSpec, env: RequestEnv, hasHooks: b
   const { context, events } = vu;
   const req: RequestParams = { url: spec.rawUrl, method: spec.method, timeout: env.timeoutSeconds };
   if (spec.name !== undefined) req.name = spec.name;
+  // What the plugin's skipped beforeRequest would have set: its onError hook names a failed hook's request by it.
+  if (spec.endpoint) req.defaultName = spec.name;
   if (spec.rawHeaders !== undefined) req.headers = spec.rawHeaders;
   if (spec.rawJson !== undefined) req.json = spec.rawJson;
   if (spec.rawBody !== undefined) req.body = spec.rawBody;
@@ -195,6 +200,10 @@ async function send(vu: Visitor, spec: RequestSpec, env: RequestEnv, hasHooks: b
   events.emit('rate', 'http.request_rate');
   const ex = await vu.connections.send(parts.origin, out);
   emitOutcome(events, ex);
+  if (spec.endpoint) {
+    const timing = ex.headers['server-timing'];
+    emitEndpoint(events, spec.endpoint, ex.error ? { errorCode: ex.error.code } : { statusCode: ex.statusCode, firstByteMs: ex.firstByteMs, serverTiming: Array.isArray(timing) ? timing[0] : timing });
+  }
   const scenarioHooks = ex.error ? 0 : spec.scenarioAfterResponse.length;
   if (scenarioHooks + spec.afterResponse.length > 0) {
     const res = view(ex, url);
