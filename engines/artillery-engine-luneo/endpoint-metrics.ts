@@ -11,7 +11,7 @@
  * plugin's onError does under the stock engine) a counter of errors by code.
  * Other steps keep the plugin's own hooks.
  */
-import type { EngineEvents } from './request-step.ts';
+import type { Visitor } from './request-step.ts';
 import type { ProcessorFunction, Processor } from './hooks.ts';
 import { processorFunction } from './hooks.ts';
 
@@ -60,12 +60,12 @@ export function serverTimingTotal(header: string): number {
 }
 
 /** What the plugin's afterResponse emits for an answer, or its onError for a request that got none. */
-export function emitEndpoint(events: EngineEvents, m: EndpointMetrics, answer: { statusCode: number; firstByteMs: number; serverTiming: string | undefined } | { errorCode: string }): void {
+export function emitEndpoint({ events, counters }: Pick<Visitor, 'events' | 'counters'>, m: EndpointMetrics, answer: { statusCode: number; firstByteMs: number; serverTiming: string | undefined } | { errorCode: string }): void {
   if ('errorCode' in answer) {
-    events.emit('counter', m.errorPrefix + answer.errorCode, 1);
+    counters.add(m.errorPrefix + answer.errorCode, 1);
     return;
   }
   if (answer.serverTiming) events.emit('histogram', m.serverTiming, serverTimingTotal(answer.serverTiming));
-  events.emit('counter', m.codePrefix + answer.statusCode, 1);
+  counters.add(m.codePrefix + answer.statusCode, 1);
   events.emit('histogram', m.responseTime, answer.firstByteMs);
 }

@@ -14,6 +14,7 @@ import type { VUContext } from 'artillery';
 import { METRICS } from '../../src/metric-names.ts';
 import { EXIT } from '../../src/verdict/exit-codes.ts';
 import { type ConnectionSettings, VisitorConnections } from './connections.ts';
+import { CounterBatch } from './counter-batch.ts';
 import { compileFlow, type FlowEnv, runSteps, unsupported } from './flow.ts';
 import { type EndpointPluginConfig, endpointStandIn } from './endpoint-metrics.ts';
 import { callHook, type Processor, type ProcessorFunction, processorFunction } from './hooks.ts';
@@ -160,17 +161,24 @@ export default class LuneoEngine {
     const flow = [...names(spec.beforeScenario).map((f) => ({ function: f })), ...spec.flow, ...names(spec.afterScenario).map((f) => ({ function: f }))];
     const steps = compileFlow(flow, env);
     const onError = resolve(spec.onError);
-    const onConnect = () => void ee.emit('counter', METRICS.engine.connections, 1);
+    const counters = new CounterBatch(ee);
+    const onConnect = () => counters.add(METRICS.engine.connections, 1);
 
     return (context, callback) => {
-      const vu: Visitor = { context, connections: new VisitorConnections(settings, onConnect), events: ee };
+      const vu: Visitor = { context, connections: new VisitorConnections(settings, onConnect), events: ee, counters };
       ee.emit('started');
       runSteps(steps, vu).then(
         () => {
           vu.connections.close();
+          // Before Artillery hears that the visitor ended: after the last one it closes the run's metrics.
+          counters.flush();
           callback(null, context);
         },
-        (err: unknown) => void failed(vu, err, onError).then((e) => callback(e, context)),
+        (err: unknown) =>
+          void failed(vu, err, onError).then((e) => {
+            counters.flush();
+            callback(e, context);
+          }),
       );
     };
   }

@@ -9,6 +9,7 @@
 import type { VUContext } from 'artillery';
 import { METRICS } from '../../src/metric-names.ts';
 import type { Exchange, Headers, Outgoing, VisitorConnections } from './connections.ts';
+import type { CounterBatch } from './counter-batch.ts';
 import { emitEndpoint, type EndpointMetrics } from './endpoint-metrics.ts';
 import { callHook, type ProcessorFunction } from './hooks.ts';
 import { type Compiled, type TemplateCache } from './template.ts';
@@ -21,6 +22,8 @@ export interface Visitor {
   context: VUContext;
   connections: VisitorConnections;
   events: EngineEvents;
+  /** the engine's own counters go here, summed before they reach Artillery (counter-batch.ts) */
+  counters: CounterBatch;
   /** the request whose hooks were running when the visitor failed: onError hooks get it */
   current?: RequestParams;
 }
@@ -136,18 +139,18 @@ function requestBody(spec: RequestSpec, env: RequestEnv, req: RequestParams, con
   return undefined;
 }
 
-function emitOutcome(events: EngineEvents, ex: Exchange): void {
+function emitOutcome({ events, counters }: Visitor, ex: Exchange): void {
   if (ex.error) {
     events.emit('error', ex.error.code);
     if (ex.error.code === 'ETIMEDOUT') events.emit('histogram', METRICS.engine.timeoutMs, ex.totalMs);
     return;
   }
-  events.emit('counter', codeMetric(ex.statusCode), 1);
-  events.emit('counter', 'http.responses', 1);
+  counters.add(codeMetric(ex.statusCode), 1);
+  counters.add('http.responses', 1);
   events.emit('histogram', 'http.response_time', ex.totalMs);
   const byClass = CLASS_METRICS[Math.floor(ex.statusCode / 100)];
   if (byClass) events.emit('histogram', byClass, ex.totalMs);
-  events.emit('counter', 'http.downloaded_bytes', ex.bytes);
+  counters.add('http.downloaded_bytes', ex.bytes);
 }
 
 function view(ex: Exchange, url: string): ResponseView {
@@ -196,13 +199,13 @@ async function send(vu: Visitor, spec: RequestSpec, env: RequestEnv, hasHooks: b
   req.url = url;
   req.headers = headers;
 
-  events.emit('counter', 'http.requests', 1);
+  vu.counters.add('http.requests', 1);
   events.emit('rate', 'http.request_rate');
   const ex = await vu.connections.send(parts.origin, out);
-  emitOutcome(events, ex);
+  emitOutcome(vu, ex);
   if (spec.endpoint) {
     const timing = ex.headers['server-timing'];
-    emitEndpoint(events, spec.endpoint, ex.error ? { errorCode: ex.error.code } : { statusCode: ex.statusCode, firstByteMs: ex.firstByteMs, serverTiming: Array.isArray(timing) ? timing[0] : timing });
+    emitEndpoint(vu, spec.endpoint, ex.error ? { errorCode: ex.error.code } : { statusCode: ex.statusCode, firstByteMs: ex.firstByteMs, serverTiming: Array.isArray(timing) ? timing[0] : timing });
   }
   const scenarioHooks = ex.error ? 0 : spec.scenarioAfterResponse.length;
   if (scenarioHooks + spec.afterResponse.length > 0) {
