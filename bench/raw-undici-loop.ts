@@ -6,9 +6,14 @@
  * JSON line with the requests, CPU and RSS of its measured window.
  *
  *   node bench/raw-undici-loop.ts --api URL --widget URL [--lanes 100] [--page-ms 0] [--seconds 10] [--warmup 2]
+ *     [--iframe-ms MIN-MAX] [--view-ms MIN-MAX] [--arrivals PER_S]
  *
  * `--page-ms` pauses each lane after every handshake (a moderate rate);
- * 0 runs it as fast as the answers come (saturated).
+ * 0 runs it as fast as the answers come (saturated). The production pace is
+ * the embed scenario's own: `--iframe-ms` between the token and the widget
+ * document, `--view-ms` after the validation, each drawn per page view, and
+ * lanes that arrive `--arrivals` a second as the profile's ramp does (the
+ * warm-up then counts from the last arrival).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -23,6 +28,9 @@ const { values } = parseArgs({
     'page-ms': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    'iframe-ms': { type: 'string', default: '0-0' },
+    'view-ms': { type: 'string' },
+    arrivals: { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -33,11 +41,23 @@ const lanes = Number(values.lanes);
 const pageMs = Number(values['page-ms']);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
-if (!(lanes >= 1 && pageMs >= 0 && seconds > 0 && warmup >= 0)) throw new Error('--lanes, --page-ms, --seconds and --warmup must be positive numbers');
+const arrivals = Number(values.arrivals);
+if (!(lanes >= 1 && pageMs >= 0 && seconds > 0 && warmup >= 0 && arrivals >= 0)) throw new Error('--lanes, --page-ms, --seconds, --warmup and --arrivals must be positive numbers');
+
+function range(name: string, v: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (!m || Number(m[1]) > Number(m[2])) throw new Error(`--${name} must be MIN-MAX in ms, as 1000-3000`);
+  return { min: Number(m[1]), max: Number(m[2]) };
+}
+const iframe = range('iframe-ms', values['iframe-ms']);
+const view = values['view-ms'] === undefined ? { min: pageMs, max: pageMs } : range('view-ms', values['view-ms']);
+const draw = (r: { min: number; max: number }) => Math.round(r.min + (r.max - r.min) * Math.random());
+// The last lane arrives this long after the first: the measured window starts after it.
+const rampMs = arrivals > 0 ? ((lanes - 1) / arrivals) * 1000 : 0;
 
 const SHOPS = ['test-shop-1.myshopify.com', 'test-shop-2.myshopify.com', 'test-shop-3.myshopify.com', 'test-shop-4.myshopify.com'];
 const startAt = performance.now();
-const measureFrom = startAt + warmup * 1000;
+const measureFrom = startAt + rampMs + warmup * 1000;
 const stopAt = measureFrom + seconds * 1000;
 const tally = { ok: 0, failed: 0, errors: 0 };
 let measuring = false;
@@ -52,6 +72,7 @@ function counted(status: number): boolean {
 }
 
 async function lane(i: number): Promise<void> {
+  if (arrivals > 0) await sleep((i / arrivals) * 1000);
   const shop = SHOPS[i % SHOPS.length] as string;
   const origin = `https://${shop}`;
   const a = new Client(api, { allowH2: false, keepAliveTimeout: 300_000 });
@@ -62,6 +83,8 @@ async function lane(i: number): Promise<void> {
       const t = await a.request({ method: 'GET', path: `/api/embed/token?shop=${encodeURIComponent(shop)}`, headers: { origin, accept: 'application/json' } });
       const grant = (await t.body.json()) as { token: string; nonce: string };
       if (!counted(t.statusCode)) continue;
+      const iframeMs = draw(iframe);
+      if (iframeMs > 0) await sleep(iframeMs);
       const doc = await w.request({ method: 'GET', path: `/?token=${encodeURIComponent(grant.token)}&nonce=${encodeURIComponent(grant.nonce)}&shop=${encodeURIComponent(shop)}`, headers: { accept: 'text/html' } });
       await doc.body.text();
       if (!counted(doc.statusCode)) continue;
@@ -76,7 +99,8 @@ async function lane(i: number): Promise<void> {
     } catch {
       if (measuring) tally.errors++;
     }
-    if (pageMs > 0) await sleep(pageMs);
+    const viewMs = draw(view);
+    if (viewMs > 0) await sleep(viewMs);
   }
 }
 

@@ -25,6 +25,7 @@ import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limit
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
   type BenchContext,
+  type ShareComparison,
   type CpuFigures,
   type MaxFigures,
   measureCpu,
@@ -40,6 +41,7 @@ import { FULL, loadSeconds, MEASUREMENTS, type MeasurementName, QUICK, RUNS } fr
 import { evaluateGate } from './lib/change-point-eval.ts';
 import { startSandboxProcess } from './lib/sandbox.ts';
 import { renderMarkdown, renderText, type BenchReport, type ProdEstimate } from './lib/report.ts';
+import { spreads } from './lib/spread.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const OUT_DIR = path.join(ROOT, 'bench-results');
@@ -53,6 +55,8 @@ export const AIMS = {
   sandboxRatioMin: 4,
   /** the prod embed profile on one 4-vCPU machine: each of its 3 workers below this share of a core */
   prodWorkerShareMax: 0.6,
+  /** issue 22: the luneo engine's CPU per request within 20 % of the raw undici loop's, saturated and at the prod share */
+  vsRawMax: 1.2,
 } as const;
 
 /** Capacity planning keeps every worker below this share of its core. */
@@ -76,6 +80,15 @@ function checkRuntime(): void {
     fail(`Node ${process.versions.node}: run it as \`npm run bench\` (or ./node_modules/.bin/node bench/run.ts), which uses the project's Node 22`);
   }
   if (process.platform !== 'linux') fail('the bench reads /proc (CPU, RSS): it runs on Linux only');
+}
+
+/** BENCH_REPEAT=N: the selection N times in a row, with each headline figure's median and range (bench/lib/spread.ts). */
+function repeats(): number {
+  const raw = process.env.BENCH_REPEAT?.trim();
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10) fail(`BENCH_REPEAT: ${raw} is not a whole number from 1 to 10`);
+  return n;
 }
 
 function selected(): Set<MeasurementName> {
@@ -168,14 +181,15 @@ async function main(): Promise<number> {
   installCleanup();
   const plan = ['1', 'true', 'yes'].includes((process.env.BENCH_QUICK ?? '').toLowerCase()) ? QUICK : FULL;
   const only = selected();
+  const repeat = repeats();
   const secs = loadSeconds(plan);
   const runs = [...only].reduce((n, m) => n + RUNS[m], 0);
-  const expected = [...only].reduce((s, m) => s + secs[m], 0) + runs * 14 + 5;
+  const expected = repeat * ([...only].reduce((s, m) => s + secs[m], 0) + runs * 14) + 5;
   const cpus = os.cpus().length;
   const workers = Math.max(1, cpus - 1);
   const started = Date.now();
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
-  log(`luneo-load-tests bench (${plan.name} plan${only.size < MEASUREMENTS.length ? `, only ${[...only].join(',')}` : ''}): about ${Math.ceil(expected / 60)} minutes`);
+  log(`luneo-load-tests bench (${plan.name} plan${only.size < MEASUREMENTS.length ? `, only ${[...only].join(',')}` : ''}${repeat > 1 ? `, ${repeat} times` : ''}): about ${Math.ceil(expected / 60)} minutes`);
   log(`  machine: ${cpus} vCPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; Artillery runs max(1, cpus - 1) = ${workers} local worker${workers === 1 ? '' : 's'} (WORKERS is ignored locally)`);
   if (workers > 1) log(`  WARNING: ${workers} workers: "one worker" figures below are the total divided by ${workers}`);
   if (os.loadavg()[0] > cpus * 0.5) log(`  note: the machine is already busy (load ${os.loadavg()[0]?.toFixed(1)}): figures will be noisy`);
@@ -203,11 +217,6 @@ async function main(): Promise<number> {
     }
   };
 
-  let cpu: CpuFigures | undefined;
-  let max: MaxFigures | undefined;
-  let memory: MemoryFigures | undefined;
-  let sandboxFig: SandboxFigures | undefined;
-  let share: ShareFigures | undefined;
   // No load: seeded synthetic histories, judged night by night (about 2 s).
   const gate = only.has('gate') ? await attempt('gate', async () => evaluateGate()) : undefined;
   // No load either: the server view's sources against real PostgreSQL, Redis and Prometheus.
@@ -221,68 +230,87 @@ async function main(): Promise<number> {
   process.on('exit', () => {
     for (const d of ctx?.tempDirs ?? []) rmSync(d, { recursive: true, force: true });
   });
+  const reports: BenchReport[] = [];
+  let incomplete = false;
   try {
-    if (ctx && only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
-    if (ctx && only.has('max')) max = await attempt('max', () => measureMax(ctx));
-    if (ctx && only.has('sandbox')) {
-      // The higher of the package's two max figures: the ratio must not flatter the sandbox.
-      const pkgMax = Math.max(max?.package.requestsPerSecond ?? 0, max?.package.bestPeriodRate ?? 0);
-      sandboxFig = await attempt('sandbox', () => measureSandbox(ctx, pkgMax > 0 ? pkgMax / workers : undefined));
+    for (let round = 1; round <= repeat; round++) {
+      if (repeat > 1) log(`\n=== round ${round} of ${repeat} ===`);
+      let cpu: CpuFigures | undefined;
+      let max: MaxFigures | undefined;
+      let memory: MemoryFigures | undefined;
+      let sandboxFig: SandboxFigures | undefined;
+      let share: ShareComparison | undefined;
+      if (ctx) {
+        if (only.has('cpu')) cpu = await attempt('cpu', () => measureCpu(ctx));
+        if (only.has('max')) max = await attempt('max', () => measureMax(ctx));
+        if (only.has('sandbox')) {
+          // The higher of the package's two max figures: the ratio must not flatter the sandbox.
+          const pkgMax = Math.max(max?.package.requestsPerSecond ?? 0, max?.package.bestPeriodRate ?? 0);
+          sandboxFig = await attempt('sandbox', () => measureSandbox(ctx, pkgMax > 0 ? pkgMax / workers : undefined));
+        }
+        if (only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
+        if (only.has('share')) share = await attempt('share', () => measureShare(ctx));
+      }
+
+      let prodOnOneMachine: ProdEstimate | undefined;
+      const [embedDemand] = demands();
+      if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory, share);
+
+      let capacity: CapacityRow[] | undefined;
+      let capacityBasis: string | undefined;
+      const m = measuredLine(cpu, max, share);
+      const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
+      if ((m || cpuMs !== undefined) && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
+        // The line through the moderate run and the prod share (or the saturated run) when both were measured; else the moderate
+        // marginal cost alone, which folds the fixed part into every request (on the safe side).
+        const costs: Costs = m
+          ? { cpuMsPer1000: m.line.cpuMsPer1000, fixedCoresPerWorker: m.line.fixedCores, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) }
+          : { cpuMsPer1000: cpuMs ?? 0, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
+        capacityBasis = m ? `a worker costs ${m.basis}` : `the moderate marginal cost, ${Math.round(cpuMs ?? 0)} ms per 1,000 requests, fixed costs folded in`;
+        capacity = demands().map((d) => planCapacity(d, costs, LIMITS, FARGATE));
+      }
+
+      const report: BenchReport = {
+        generatedAt: new Date().toISOString(),
+        command: `${plan.name === 'quick' ? 'BENCH_QUICK=1 ' : ''}${repeat > 1 ? `BENCH_REPEAT=${repeat} ` : ''}${only.size < MEASUREMENTS.length ? `BENCH_ONLY=${[...only].join(',')} ` : ''}${COMMAND}`,
+        plan,
+        machine: { cpus, loadAverageAtStart: os.loadavg(), node: process.versions.node, artilleryWorkers: workers, artilleryWorkerRule: 'max(1, os.cpus().length - 1); WORKERS is ignored by the local platform' },
+        durationSeconds: (Date.now() - started) / 1000,
+        aims: { ...AIMS },
+        limits: LIMITS,
+        fargateTask: FARGATE,
+        errors,
+      };
+      if (cpu) report.cpu = cpu;
+      if (max) report.max = max;
+      if (memory) report.memory = memory;
+      if (sandboxFig) report.sandbox = sandboxFig;
+      if (share) report.share = share;
+      if (capacity) report.capacity = capacity;
+      if (capacityBasis) report.capacityBasis = capacityBasis;
+      if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
+      if (gate) report.gate = gate;
+      if (observeCost) report.observe = observeCost;
+      if (arrivalsCost) report.arrivals = arrivalsCost;
+      report.durationSeconds = (Date.now() - started) / 1000;
+
+      reports.push(report);
+      if (repeat > 1) writeFileSync(path.join(OUT_DIR, `round-${round}.json`), `${JSON.stringify(report, null, 2)}\n`);
+      incomplete ||= errors.length > 0 || [cpu?.package, cpu?.stock, cpu?.raw, max?.package, max?.stock, max?.raw, memory, sandboxFig, share, share?.stock, share?.raw].some((f) => f !== undefined && !f.usable);
     }
-    if (ctx && only.has('memory')) memory = await attempt('memory', () => measureMemory(ctx));
-    if (ctx && only.has('share')) share = await attempt('share', () => measureShare(ctx));
   } finally {
     await sandbox?.stop();
     await stopAll();
   }
 
-  let prodOnOneMachine: ProdEstimate | undefined;
-  const [embedDemand] = demands();
-  if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory, share);
-
-  let capacity: CapacityRow[] | undefined;
-  let capacityBasis: string | undefined;
-  const m = measuredLine(cpu, max, share);
-  const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
-  if ((m || cpuMs !== undefined) && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
-    // The line through the moderate run and the prod share (or the saturated run) when both were measured; else the moderate
-    // marginal cost alone, which folds the fixed part into every request (on the safe side).
-    const costs: Costs = m
-      ? { cpuMsPer1000: m.line.cpuMsPer1000, fixedCoresPerWorker: m.line.fixedCores, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) }
-      : { cpuMsPer1000: cpuMs ?? 0, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
-    capacityBasis = m ? `a worker costs ${m.basis}` : `the moderate marginal cost, ${Math.round(cpuMs ?? 0)} ms per 1,000 requests, fixed costs folded in`;
-    capacity = demands().map((d) => planCapacity(d, costs, LIMITS, FARGATE));
-  }
-
-  const report: BenchReport = {
-    generatedAt: new Date().toISOString(),
-    command: `${plan.name === 'quick' ? 'BENCH_QUICK=1 ' : ''}${only.size < MEASUREMENTS.length ? `BENCH_ONLY=${[...only].join(',')} ` : ''}${COMMAND}`,
-    plan,
-    machine: { cpus, loadAverageAtStart: os.loadavg(), node: process.versions.node, artilleryWorkers: workers, artilleryWorkerRule: 'max(1, os.cpus().length - 1); WORKERS is ignored by the local platform' },
-    durationSeconds: (Date.now() - started) / 1000,
-    aims: { ...AIMS },
-    limits: LIMITS,
-    fargateTask: FARGATE,
-    errors,
-  };
-  if (cpu) report.cpu = cpu;
-  if (max) report.max = max;
-  if (memory) report.memory = memory;
-  if (sandboxFig) report.sandbox = sandboxFig;
-  if (share) report.share = share;
-  if (capacity) report.capacity = capacity;
-  if (capacityBasis) report.capacityBasis = capacityBasis;
-  if (prodOnOneMachine) report.prodOnOneMachine = prodOnOneMachine;
-  if (gate) report.gate = gate;
-  if (observeCost) report.observe = observeCost;
-  if (arrivalsCost) report.arrivals = arrivalsCost;
+  // The last round's figures in full; with BENCH_REPEAT, every headline figure's median and range over the rounds.
+  const report = reports[reports.length - 1] as BenchReport;
+  if (repeat > 1) report.spread = { rounds: repeat, figures: spreads(reports) };
   report.durationSeconds = (Date.now() - started) / 1000;
-
   writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(OUT_DIR, 'bench.md'), renderMarkdown(report));
   log(renderText(report));
   log(`\nwritten: ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.json'))}, ${path.relative(process.cwd(), path.join(OUT_DIR, 'bench.md'))} (runs' results in ${path.relative(process.cwd(), runsDir)}/)`);
-  const incomplete = errors.length > 0 || [cpu?.package, cpu?.stock, cpu?.raw, max?.package, max?.stock, max?.raw, memory, sandboxFig, share].some((f) => f !== undefined && !f.usable);
   return incomplete ? 1 : 0;
 }
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RESULT_FILES } from '../../src/results/recorder.ts';
+import { METRICS } from '../../src/metric-names.ts';
 import { type Stage, totalDuration } from '../../src/load/model.ts';
 import { processorBundle, profileOverrides } from '../../scripts/artillery-run.ts';
 import { environmentsWith } from '../../src/config/environment-overlay.ts';
@@ -232,10 +233,11 @@ async function standaloneClient(
   script: string,
   args: string[],
   timing: { seconds: number; warmupSeconds: number },
+  timingArgs: string[] = ['--warmup', String(timing.warmupSeconds)],
 ): Promise<{ exit: { code: number | null; timedOut: boolean }; last: string; errText: string }> {
   const run = spawnBounded(
     process.execPath,
-    [path.join(ctx.root, 'bench', script), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, ...args, '--seconds', String(timing.seconds), '--warmup', String(timing.warmupSeconds)],
+    [path.join(ctx.root, 'bench', script), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, ...args, '--seconds', String(timing.seconds), ...timingArgs],
     { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
     (timing.seconds + timing.warmupSeconds) * 1000 + 60_000,
   );
@@ -247,12 +249,22 @@ async function standaloneClient(
 }
 
 /** bench/raw-undici-loop.ts: `lanes` looping visitors, `pageMs` between handshakes, no Artillery. */
-async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number): Promise<RawRun> {
-  const p = ctx.plan.raw;
+/** The production pace for the raw loop: the scenario's pauses, drawn per page view, and lanes arriving as the ramp does. */
+interface RawPace {
+  iframeMs: readonly [number, number];
+  viewMs: readonly [number, number];
+  arrivalsPerSecond: number;
+}
+
+async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number, pace?: RawPace, timing: { seconds: number; warmupSeconds: number } = ctx.plan.raw): Promise<RawRun> {
+  const p = timing;
   const before = await sandboxRequests(ctx.sandbox);
   const sbBefore = processCpuSeconds(ctx.sandbox.pid);
   const t0 = Date.now();
-  const { exit, last, errText } = await standaloneClient(ctx, 'raw-undici-loop.ts', ['--lanes', String(lanes), '--page-ms', String(pageMs)], p);
+  const paceArgs = pace ? ['--iframe-ms', pace.iframeMs.join('-'), '--view-ms', pace.viewMs.join('-'), '--arrivals', String(pace.arrivalsPerSecond)] : [];
+  // The ramp comes before the warm-up: the client's bound includes it.
+  const rampSeconds = pace ? lanes / pace.arrivalsPerSecond : 0;
+  const { exit, last, errText } = await standaloneClient(ctx, 'raw-undici-loop.ts', ['--lanes', String(lanes), '--page-ms', String(pageMs), ...paceArgs], { seconds: p.seconds, warmupSeconds: p.warmupSeconds + rampSeconds }, ['--warmup', String(p.warmupSeconds)]);
   const sbAfter = processCpuSeconds(ctx.sandbox.pid);
   const wall = (Date.now() - t0) / 1000;
   const after = await sandboxRequests(ctx.sandbox);
@@ -484,6 +496,9 @@ export interface HoldFigures {
   rssKb?: number;
   rssSamples: number;
   requestsPerSecond?: number;
+  /** the worker thread's cores, and its event loop's median busy share (the luneo plugin's), over the hold: thinking users should cost little */
+  workerCores?: number;
+  busyPercent?: number;
   /** the sampled part of the hold */
   window?: Window;
 }
@@ -540,6 +555,10 @@ export async function measureMemory(ctx: BenchContext): Promise<MemoryFigures> {
     if (alive !== undefined && alive < users * 0.97) problems.push(`hold of ${users} users: only ${alive} alive on the worker`);
     const period = phase && x.o.results ? periodMostlyIn(x.o.results.intermediate, phase) : undefined;
     if (period) h.requestsPerSecond = (period.counters['http.requests'] ?? 0) / 10;
+    const busy = period?.summaries[METRICS.generator.busyShare]?.p50;
+    if (busy !== undefined) h.busyPercent = busy;
+    const t = threadCores(x.o.samples, w, x.o.pid);
+    if (t.worker !== undefined) h.workerCores = t.worker;
     return h;
   };
   const low = hold(0, m.low);
@@ -573,6 +592,8 @@ export interface ShareFigures {
   processCores?: number;
   /** the worker thread's CPU per 1,000 requests at this pace */
   cpuMsPer1000?: number;
+  /** the whole Artillery process's CPU per 1,000 requests at this pace (what the raw loop's figure compares with) */
+  processCpuMsPer1000?: number;
   /** the luneo plugin's median busy share and the worst worker's saturated seconds in any 20 s, over the run */
   busyShare?: number;
   saturatedInWindowS?: number;
@@ -582,38 +603,29 @@ export interface ShareFigures {
   problems: string[];
 }
 
-/**
- * The capacity plan's question asked directly: one worker holding its share
- * of the prod embed profile's visitors at the prod page pauses. A worker's
- * cost grows with its users as well as with its requests (timers, sockets,
- * a larger heap for the collector), so the moderate and the saturated runs,
- * with 100 and 120 users, cannot stand in for 3,334.
- */
-export async function measureShare(ctx: BenchContext): Promise<ShareFigures> {
-  const p = ctx.plan.share;
-  const prod = loadSettings('prod', path.join(ctx.root, 'environments'), {}).embed;
-  const pauses = embedPauses([prod.iframeDelayMs.min, prod.iframeDelayMs.max], [prod.viewMs.min, prod.viewMs.max]);
-  ctx.log(
-    `\n[5 share] one worker at its share of the prod embed profile: ${p.users} visitors (arrivals ${p.arrivalsPerSecond}/s), pages of ${prod.iframeDelayMs.min}–${prod.iframeDelayMs.max} + ${prod.viewMs.min}–${prod.viewMs.max} ms as in prod, ${p.holdSeconds}-s hold`,
-  );
-  const stages: Stage[] = [
-    { duration: Math.ceil(p.users / p.arrivalsPerSecond), target: p.users },
-    { duration: p.holdSeconds, target: p.users },
-    { duration: 1, target: 0 },
-  ];
-  const x = await embedRun(ctx, 'share-prod', stages, pauses, stretchedRunMs(stages));
+/** The luneo engine at its prod share (the fields above), beside the stock engine and the raw loop at the same pace. */
+export interface ShareComparison extends ShareFigures {
+  stock?: ShareFigures;
+  raw?: RawRun;
+  /** whole-process CPU per request, luneo ÷ raw loop and luneo ÷ stock engine */
+  vsRaw?: number;
+  vsStock?: number;
+}
+
+/** One Artillery run's figures over the sampled part of its hold. */
+function shareOf(x: { o: ArtilleryOutcome; rec: RunRecord }, users: number, pauses: string, log: (msg: string) => void): ShareFigures {
   const problems = x.rec.problems.map((q) => `${x.rec.label}: ${q}`);
-  const out: ShareFigures = { users: p.users, pauses: pauses.replace(/\n\s*/g, ' '), run: x.rec, usable: false, problems };
+  const out: ShareFigures = { users, pauses, run: x.rec, usable: false, problems };
   const phase = nthPhase(x.o.phases, HOLD, 0);
   const w = sampledPart(phase);
   if (!phase || !w) {
-    problems.push('no hold window');
+    problems.push(`${x.rec.label}: no hold window`);
     return out;
   }
   out.window = w;
   const alive = usersAlive(x.o.results, phase);
   if (alive !== undefined) out.usersAlive = alive;
-  if (alive !== undefined && alive < p.users * 0.97) problems.push(`only ${alive} of ${p.users} users alive on the worker`);
+  if (alive !== undefined && alive < users * 0.97) problems.push(`${x.rec.label}: only ${alive} of ${users} users alive on the worker`);
   const t = threadCores(x.o.samples, w, x.o.pid);
   if (t.worker !== undefined) out.workerCores = t.worker;
   const cores = coresUsed(x.o.samples, w, (s) => s.cpu);
@@ -621,15 +633,51 @@ export async function measureShare(ctx: BenchContext): Promise<ShareFigures> {
   const period = x.o.results ? periodMostlyIn(x.o.results.intermediate, phase) : undefined;
   if (period) out.requestsPerSecond = (period.counters['http.requests'] ?? 0) / 10;
   if (out.workerCores !== undefined && out.requestsPerSecond) out.cpuMsPer1000 = (out.workerCores / out.requestsPerSecond) * 1e6;
+  if (out.processCores !== undefined && out.requestsPerSecond) out.processCpuMsPer1000 = (out.processCores / out.requestsPerSecond) * 1e6;
   const g = x.o.results?.luneo.generator;
   if (g?.busyShare !== undefined) out.busyShare = g.busyShare;
   if (g?.worstSaturatedInWindowS !== undefined) out.saturatedInWindowS = g.worstSaturatedInWindowS;
-  if (out.workerCores === undefined) problems.push('no per-thread CPU samples in the hold');
-  if (!out.requestsPerSecond) problems.push('no request rate for the hold');
+  if (out.workerCores === undefined) problems.push(`${x.rec.label}: no per-thread CPU samples in the hold`);
+  if (!out.requestsPerSecond) problems.push(`${x.rec.label}: no request rate for the hold`);
   out.usable = problems.length === 0;
-  ctx.log(
-    `  share: ${out.requestsPerSecond?.toFixed(0) ?? '?'} req/s, worker thread ${out.workerCores?.toFixed(2) ?? '?'} cores (${out.cpuMsPer1000?.toFixed(0) ?? '?'} ms per 1,000 requests), Artillery ${out.processCores?.toFixed(2) ?? '?'} cores, busy ${out.busyShare !== undefined ? Math.round(out.busyShare * 100) : '?'} % typical`,
+  const pct = (v: number | undefined) => (v !== undefined ? Math.round(v * 100) : '?');
+  log(
+    `  ${x.rec.label}: ${out.requestsPerSecond?.toFixed(0) ?? '?'} req/s, worker thread ${out.workerCores?.toFixed(2) ?? '?'} cores (${out.cpuMsPer1000?.toFixed(0) ?? '?'} ms per 1,000 requests), Artillery ${out.processCores?.toFixed(2) ?? '?'} cores (${out.processCpuMsPer1000?.toFixed(0) ?? '?'} ms per 1,000), busy ${pct(out.busyShare)} % typical, verdict ${x.rec.verdict ?? '?'}`,
   );
+  return out;
+}
+
+/**
+ * The capacity plan's question asked directly: one worker holding its share
+ * of the prod embed profile's visitors at the prod page pauses. A worker's
+ * cost grows with its users as well as with its requests (timers, sockets,
+ * a larger heap for the collector), so the moderate and the saturated runs,
+ * with 100 and 120 users, cannot stand in for 3,334. The same visitors at
+ * the same pace on the stock engine, and as the raw undici loop (the same
+ * pauses drawn per page, lanes arriving at the same rate), measure the
+ * floor at this pace, not only when saturated.
+ */
+export async function measureShare(ctx: BenchContext): Promise<ShareComparison> {
+  const p = ctx.plan.share;
+  const prod = loadSettings('prod', path.join(ctx.root, 'environments'), {}).embed;
+  const pauses = embedPauses([prod.iframeDelayMs.min, prod.iframeDelayMs.max], [prod.viewMs.min, prod.viewMs.max]);
+  ctx.log(
+    `\n[5 share] one worker at its share of the prod embed profile: ${p.users} visitors (arrivals ${p.arrivalsPerSecond}/s), pages of ${prod.iframeDelayMs.min}–${prod.iframeDelayMs.max} + ${prod.viewMs.min}–${prod.viewMs.max} ms as in prod, ${p.holdSeconds}-s hold; luneo engine, stock HTTP engine, raw undici loop`,
+  );
+  const stages: Stage[] = [
+    { duration: Math.ceil(p.users / p.arrivalsPerSecond), target: p.users },
+    { duration: p.holdSeconds, target: p.users },
+    { duration: 1, target: 0 },
+  ];
+  const oneLine = pauses.replace(/\n\s*/g, ' ');
+  const out: ShareComparison = shareOf(await embedRun(ctx, 'share-luneo', stages, pauses, stretchedRunMs(stages)), p.users, oneLine, ctx.log);
+  out.stock = shareOf(await embedRun(ctx, 'share-stock', stages, pauses, stretchedRunMs(stages), 'http'), p.users, oneLine, ctx.log);
+  // The raw loop's window: as long as the Artillery runs' sampled part of the hold, after the same ramp and a settling time.
+  const sampled = out.window ? Math.max(5, Math.round((out.window.to - out.window.from) / 1000)) : Math.round(p.holdSeconds / 2);
+  const pace = { iframeMs: [prod.iframeDelayMs.min, prod.iframeDelayMs.max], viewMs: [prod.viewMs.min, prod.viewMs.max], arrivalsPerSecond: p.arrivalsPerSecond } as const;
+  out.raw = await rawRun(ctx, 'share-raw-undici', p.users, 0, pace, { seconds: sampled, warmupSeconds: Math.round(p.holdSeconds * 0.35) });
+  if (out.processCpuMsPer1000 && out.raw.cpuMsPer1000) out.vsRaw = out.processCpuMsPer1000 / out.raw.cpuMsPer1000;
+  if (out.processCpuMsPer1000 && out.stock.processCpuMsPer1000) out.vsStock = out.processCpuMsPer1000 / out.stock.processCpuMsPer1000;
   return out;
 }
 

@@ -83,7 +83,8 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
     max: 2 * (p.max.rampSeconds + p.max.holdSeconds + 1) + p.raw.warmupSeconds + p.raw.seconds,
     memory: Math.ceil(m.high / m.arrivalsPerSecond) + 2 * m.holdSeconds + 1,
     sandbox: p.sandbox.seconds + p.sandbox.warmupSeconds,
-    share: Math.ceil(p.share.users / p.share.arrivalsPerSecond) + p.share.holdSeconds + 1,
+    // the luneo and the stock engine, then the raw loop over the same ramp
+    share: 3 * (Math.ceil(p.share.users / p.share.arrivalsPerSecond) + p.share.holdSeconds + 1),
     gate: 5,
     // three sources one after the other, and about 20 s to start PostgreSQL, Redis, Prometheus and the exporters
     observe: 3 * p.observe.seconds + 20,
@@ -93,4 +94,4 @@ export function loadSeconds(p: BenchPlan): Record<MeasurementName, number> {
 }
 
 /** Artillery runs per measurement, each with its start-up cost. */
-export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 1, gate: 0, observe: 0, arrivals: 0 };
+export const RUNS: Record<MeasurementName, number> = { cpu: 5, max: 2, memory: 1, sandbox: 0, share: 2, gate: 0, observe: 0, arrivals: 0 };

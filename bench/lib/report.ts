@@ -3,7 +3,8 @@
  * beside them. Both are made from the same rows so they never disagree.
  */
 import type { CapacityRow, FargateTask, Limits } from './capacity.ts';
-import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, ShareFigures } from './measurements.ts';
+import { type Spread, spreadText } from './spread.ts';
+import type { CpuFigures, MaxFigures, MemoryFigures, RunRecord, SandboxFigures, ShareComparison, ShareFigures } from './measurements.ts';
 import type { BenchPlan } from './plan.ts';
 import { evaluationHead, evaluationRows, evaluationSummary, type GateEvaluation } from './change-point-eval.ts';
 import { OBSERVE_COST_HEAD, observeCostRows, type ObserveCostFigures } from './observe-cost.ts';
@@ -15,7 +16,7 @@ export interface BenchReport {
   plan: BenchPlan;
   machine: { cpus: number; loadAverageAtStart: number[]; node: string; artilleryWorkers: number; artilleryWorkerRule: string };
   durationSeconds: number;
-  aims: { cpuSaturatedMsMax: number; kbPerUserMax: number; sandboxRatioMin: number; prodWorkerShareMax: number };
+  aims: { cpuSaturatedMsMax: number; kbPerUserMax: number; sandboxRatioMin: number; prodWorkerShareMax: number; vsRawMax: number };
   limits: Limits;
   fargateTask: FargateTask;
   cpu?: CpuFigures;
@@ -28,7 +29,9 @@ export interface BenchReport {
   observe?: ObserveCostFigures;
   /** the arrival timer's CPU, Artillery's against the package's */
   arrivals?: ArrivalsCostFigures;
-  share?: ShareFigures;
+  share?: ShareComparison;
+  /** BENCH_REPEAT=N: the headline figures over the N rounds */
+  spread?: { rounds: number; figures: Spread[] };
   capacity?: CapacityRow[];
   /** which worker cost the capacity rows rest on */
   capacityBasis?: string;
@@ -125,6 +128,7 @@ function rows(r: BenchReport): Row[] {
       aim: '',
       status: usable ? 'measured' : 'run had problems',
     });
+    out.push({ ...blank, figure: '  luneo engine ÷ raw undici loop, CPU per request', vsRaw: dec(m.cpuVsRaw), aim: `≤ ${r.aims.vsRawMax}`, status: status(m.cpuVsRaw, (x) => x <= r.aims.vsRawMax, usable && (m.raw?.usable ?? false)) });
     out.push({ ...blank, figure: '  best 10-s period', luneo: int(m.package.bestPeriodRate, ' req/s'), stock: int(m.stock.bestPeriodRate, ' req/s') });
     const users = (f: MaxFigures['package']) => (f.plannedUsers !== undefined ? `${int(f.createdUsers)} of ${int(f.plannedUsers)}` : '–');
     out.push({ ...blank, figure: '  users created of planned', luneo: users(m.package), stock: users(m.stock), raw: m.raw ? `${m.raw.lanes} lanes` : '–' });
@@ -146,6 +150,8 @@ function rows(r: BenchReport): Row[] {
     const hold = (h: MemoryFigures['low']) => `${int(h.users)} users (${int(h.usersAlive)} alive, ${int(h.requestsPerSecond)} req/s): ${dec(h.rssKb !== undefined ? h.rssKb / 1024 : undefined, 0, ' MB')}`;
     out.push({ ...blank, figure: '  RSS during the holds', luneo: `${hold(mem.low)}; ${hold(mem.high)}` });
     out.push({ ...blank, figure: '  RSS at no users (extrapolated)', luneo: dec(mem.baseRssMb, 0, ' MB') });
+    const worker = (h: MemoryFigures['low']) => `${int(h.users)} users: ${dec(h.workerCores)} cores, busy ${dec(h.busyPercent, 0, ' %')}`;
+    out.push({ ...blank, figure: '  worker thread while the users think (cores, busy typical)', luneo: `${worker(mem.low)}; ${worker(mem.high)}`, aim: 'not busy' });
   }
   const e = r.prodOnOneMachine;
   if (e) {
@@ -160,16 +166,27 @@ function rows(r: BenchReport): Row[] {
   }
   const sh = r.share;
   if (sh) {
+    const usable = sh.usable && (sh.stock?.usable ?? false) && (sh.raw?.usable ?? false);
+    const verdict = (f: ShareFigures | undefined) => f?.run.verdict ?? '–';
     out.push({
-      ...blank,
-      figure: `one worker at its prod share: ${int(sh.users)} visitors, prod page pauses`,
-      luneo: `${dec(sh.workerCores)} cores (worker thread), ${int(sh.requestsPerSecond, ' req/s')}, ${int(sh.cpuMsPer1000, ' ms')} per 1,000 requests`,
-      status: sh.usable ? 'measured' : 'run had problems',
+      figure: `one worker at its prod share: ${int(sh.users)} visitors, prod page pauses: CPU per 1,000 requests (whole process)`,
+      luneo: int(sh.processCpuMsPer1000, ' ms'),
+      stock: int(sh.stock?.processCpuMsPer1000, ' ms'),
+      raw: int(sh.raw?.cpuMsPer1000, ' ms'),
+      vsStock: dec(sh.vsStock),
+      vsRaw: dec(sh.vsRaw),
+      aim: `÷ raw ≤ ${r.aims.vsRawMax}`,
+      status: status(sh.vsRaw, (x) => x <= r.aims.vsRawMax, usable),
     });
+    out.push({ ...blank, figure: '  request rate while measured', luneo: int(sh.requestsPerSecond, ' req/s'), stock: int(sh.stock?.requestsPerSecond, ' req/s'), raw: int(sh.raw?.requestsPerSecond, ' req/s') });
+    out.push({ ...blank, figure: '  cores: worker thread / Artillery', luneo: `${dec(sh.workerCores)} / ${dec(sh.processCores)}`, stock: `${dec(sh.stock?.workerCores)} / ${dec(sh.stock?.processCores)}`, raw: dec((sh.raw?.cpuMsPer1000 ?? NaN) * (sh.raw?.requestsPerSecond ?? NaN) / 1e6) });
     out.push({
       ...blank,
-      figure: '  Artillery process / busy typical / worst saturated in 20 s / verdict',
-      luneo: `${dec(sh.processCores)} cores / ${dec(sh.busyShare !== undefined ? sh.busyShare * 100 : undefined, 0, ' %')} / ${dec(sh.saturatedInWindowS, 0, ' s')} / ${sh.run.verdict ?? '–'}`,
+      figure: '  busy typical / worst saturated in 20 s / generator verdict',
+      luneo: `${dec(sh.busyShare !== undefined ? sh.busyShare * 100 : undefined, 0, ' %')} / ${dec(sh.saturatedInWindowS, 0, ' s')} / ${verdict(sh)}`,
+      stock: sh.stock ? `${dec(sh.stock.busyShare !== undefined ? sh.stock.busyShare * 100 : undefined, 0, ' %')} / ${dec(sh.stock.saturatedInWindowS, 0, ' s')} / ${verdict(sh.stock)}` : '–',
+      aim: 'luneo: pass',
+      status: sh.run.verdict === undefined ? 'not measured' : sh.run.verdict === 'pass' ? `met${rough}` : `NOT met${rough}`,
     });
   }
   const s = r.sandbox;
@@ -188,12 +205,12 @@ function rows(r: BenchReport): Row[] {
 }
 
 function allRuns(r: BenchReport): RunRecord[] {
-  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.stock.runs ?? []), ...(r.max ? [r.max.package.run, r.max.stock.run] : []), ...(r.memory ? [r.memory.run] : []), ...(r.share ? [r.share.run] : [])];
+  return [...(r.cpu?.package.runs ?? []), ...(r.cpu?.stock.runs ?? []), ...(r.max ? [r.max.package.run, r.max.stock.run] : []), ...(r.memory ? [r.memory.run] : []), ...(r.share ? [r.share.run, ...(r.share.stock ? [r.share.stock.run] : [])] : [])];
 }
 
 function problems(r: BenchReport): string[] {
   const out = [...r.errors];
-  for (const f of [r.cpu?.package, r.cpu?.stock, r.cpu?.raw, r.max?.package, r.max?.stock, r.max?.raw, r.memory, r.sandbox, r.share]) {
+  for (const f of [r.cpu?.package, r.cpu?.stock, r.cpu?.raw, r.max?.package, r.max?.stock, r.max?.raw, r.memory, r.sandbox, r.share, r.share?.stock, r.share?.raw]) {
     if (f) out.push(...f.problems);
   }
   return [...new Set(out)];
@@ -243,6 +260,7 @@ export function renderText(r: BenchReport): string {
     lines.push('', `Capacity planning (each worker below ${r.limits.maxWorkerCpuShare * 100} % of its core; ${r.capacityBasis ?? ''}):`);
     lines.push(...table(CAP_HEAD, capacityRows(r)));
   }
+  if (r.spread) lines.push('', `Spread over ${r.spread.rounds} rounds (median, lowest–highest; the table above is the last round):`, ...table(['figure', 'median (range)'], r.spread.figures.map((f) => [f.figure, spreadText(f)])));
   if (r.gate) lines.push('', evaluationSummary(r.gate), ...table(evaluationHead(), evaluationRows(r.gate)));
   if (r.observe) lines.push('', `The server view's cost, each source alone at one sample per ${r.observe.intervalSeconds} s:`, ...table(OBSERVE_COST_HEAD, observeCostRows(r.observe)));
   if (r.arrivals) lines.push('', `The arrival timer's CPU during a ramp, each alone for ${r.arrivals.seconds} s per rate:`, ...table(ARRIVALS_COST_HEAD, arrivalsCostRows(r.arrivals)));
@@ -270,6 +288,7 @@ export function renderMarkdown(r: BenchReport): string {
     if (r.capacityBasis) lines.push('', `CPU: ${r.capacityBasis}.`);
     lines.push('', ...(r.capacity ?? []).map((c) => `- ${c.profile}: ${c.basis}.`));
   }
+  if (r.spread) lines.push('', `## Spread over ${r.spread.rounds} rounds`, '', 'Median (lowest–highest) of each headline figure over the rounds of this bench run; the tables above are the last round.', '', ...md(['figure', 'median (range)'], r.spread.figures.map((f) => [f.figure, spreadText(f)])));
   if (r.gate) lines.push('', '## Regression gate', '', evaluationSummary(r.gate), '', ...md(evaluationHead(), evaluationRows(r.gate)));
   if (r.arrivals) lines.push('', '## The arrival timer', '', `Artillery's uniform arrivals (nanotimer) against the package's SteadyArrivals, each alone for ${r.arrivals.seconds} s per rate, CPU of this process.`, '', ...md(ARRIVALS_COST_HEAD, arrivalsCostRows(r.arrivals)));
   if (r.observe) lines.push('', '## The server view\'s cost', '', `Each source alone at one sample per ${r.observe.intervalSeconds} s, against real PostgreSQL, Redis and Prometheus; queries counted by the target, CPU of the observing process.`, '', ...md(OBSERVE_COST_HEAD, observeCostRows(r.observe)));

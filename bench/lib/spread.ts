@@ -1,0 +1,70 @@
+/**
+ * BENCH_REPEAT=N: the headline figures over N bench runs in a row, each
+ * with its median and range. This machine's speed drifts by a quarter over
+ * an hour, so one run's figure says little on its own; the ratios, taken
+ * within one run, move much less.
+ */
+import { median } from '../../src/history/stats.ts';
+import type { BenchReport } from './report.ts';
+
+export interface Spread {
+  figure: string;
+  unit: string;
+  /** one value per run that measured it, in run order */
+  values: number[];
+  median?: number;
+  min?: number;
+  max?: number;
+}
+
+/** The figures the closing notes and the README quote, read off one run's report. */
+const HEADLINES: { figure: string; unit: string; read(r: BenchReport): number | undefined }[] = [
+  { figure: 'saturated: luneo engine, CPU per 1,000 requests', unit: 'ms', read: (r) => r.max?.package.cpuMsPer1000 },
+  { figure: 'saturated: stock HTTP engine, CPU per 1,000 requests', unit: 'ms', read: (r) => r.max?.stock.cpuMsPer1000 },
+  { figure: 'saturated: raw undici loop, CPU per 1,000 requests', unit: 'ms', read: (r) => r.max?.raw?.cpuMsPer1000 },
+  { figure: 'saturated: luneo ÷ raw', unit: '×', read: (r) => r.max?.cpuVsRaw },
+  { figure: 'saturated: luneo ÷ stock', unit: '×', read: (r) => r.max?.cpuVsStock },
+  { figure: 'saturated: luneo engine, max rate on one worker', unit: 'req/s', read: (r) => r.max?.package.requestsPerSecond },
+  { figure: 'prod share: luneo engine, CPU per 1,000 requests (process)', unit: 'ms', read: (r) => r.share?.processCpuMsPer1000 },
+  { figure: 'prod share: stock HTTP engine, CPU per 1,000 requests (process)', unit: 'ms', read: (r) => r.share?.stock?.processCpuMsPer1000 },
+  { figure: 'prod share: raw undici loop, CPU per 1,000 requests', unit: 'ms', read: (r) => r.share?.raw?.cpuMsPer1000 },
+  { figure: 'prod share: luneo ÷ raw', unit: '×', read: (r) => r.share?.vsRaw },
+  { figure: 'prod share: luneo ÷ stock', unit: '×', read: (r) => r.share?.vsStock },
+  { figure: 'prod share: luneo worker thread', unit: 'cores', read: (r) => r.share?.workerCores },
+  { figure: 'prod share: luneo request rate', unit: 'req/s', read: (r) => r.share?.requestsPerSecond },
+  { figure: 'prod share: luneo busy, typical', unit: '%', read: (r) => (r.share?.busyShare !== undefined ? r.share.busyShare * 100 : undefined) },
+  { figure: 'prod share: luneo generator verdict PASS', unit: 'pass', read: (r) => (r.share?.run.verdict === undefined ? undefined : r.share.run.verdict === 'pass' ? 1 : 0) },
+  { figure: 'prod share: stock generator verdict PASS', unit: 'pass', read: (r) => (r.share?.stock?.run.verdict === undefined ? undefined : r.share.stock.run.verdict === 'pass' ? 1 : 0) },
+  { figure: 'prod on one 4-vCPU machine: share of a core per worker', unit: '%', read: (r) => (r.prodOnOneMachine?.workerCores !== undefined ? r.prodOnOneMachine.workerCores * 100 : undefined) },
+  { figure: 'moderate rate: luneo engine, marginal CPU per 1,000 requests', unit: 'ms', read: (r) => r.cpu?.package.marginal?.cpuMsPer1000 },
+  { figure: 'memory per thinking user', unit: 'KB', read: (r) => r.memory?.kbPerUser },
+  { figure: 'memory run, 40 arrivals/s then thinking: worker thread in the high hold', unit: 'cores', read: (r) => r.memory?.high.workerCores },
+  { figure: 'memory run, 40 arrivals/s then thinking: busy in the high hold', unit: '%', read: (r) => r.memory?.high.busyPercent },
+];
+
+export function spreads(reports: readonly BenchReport[]): Spread[] {
+  const out: Spread[] = [];
+  for (const h of HEADLINES) {
+    const values = reports.map((r) => h.read(r)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length === 0) continue;
+    const s: Spread = { figure: h.figure, unit: h.unit, values };
+    s.median = median(values);
+    s.min = Math.min(...values);
+    s.max = Math.max(...values);
+    out.push(s);
+  }
+  return out;
+}
+
+function num(v: number, unit: string): string {
+  if (unit === 'pass') return String(v);
+  const digits = unit === '×' || unit === 'cores' ? 2 : Math.abs(v) >= 100 ? 0 : 1;
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** One line per figure: median (min–max) over the runs; a count for verdicts. */
+export function spreadText(s: Spread): string {
+  if (s.unit === 'pass') return `${s.values.filter((v) => v === 1).length} of ${s.values.length}`;
+  const u = s.unit === '×' ? '' : ` ${s.unit}`;
+  return `${num(s.median ?? NaN, s.unit)}${u} (${num(s.min ?? NaN, s.unit)}–${num(s.max ?? NaN, s.unit)}, ${s.values.length} run${s.values.length === 1 ? '' : 's'})`;
+}
