@@ -109,3 +109,32 @@ describe('the regression gate evaluation', () => {
     assert.ok(noisy.falseAlarmsPer100 > 5, `the fixed rule on 10 % noise with outliers: ${noisy.falseAlarmsPer100}`);
   });
 });
+
+describe("the README's capacity section", () => {
+  it('is exactly what bench/summary.json renders: made from the bench output, not by hand', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pathMod = await import('node:path');
+    const { renderCapacitySection, sectionIn } = await import('./lib/capacity-section.ts');
+    const root = pathMod.resolve(import.meta.dirname, '..');
+    const summary = JSON.parse(readFileSync(pathMod.join(root, 'bench', 'summary.json'), 'utf8'));
+    assert.equal(sectionIn(readFileSync(pathMod.join(root, 'README.md'), 'utf8')), renderCapacitySection(summary));
+  });
+
+  it('says by how much an aim is missed, and quotes the spread over the rounds', async () => {
+    const { renderCapacitySection } = await import('./lib/capacity-section.ts');
+    const { spreads } = await import('./lib/spread.ts');
+    const round = (vsRaw: number, workerCores: number, verdict: string) =>
+      ({ max: { cpuVsRaw: vsRaw, package: {}, stock: {} }, share: { vsRaw: 1.1, workerCores, processCpuMsPer1000: 100, run: { verdict } }, prodOnOneMachine: { workerCores } }) as never;
+    const section = renderCapacitySection({
+      generatedAt: '2026-12-05T00:00:00Z',
+      command: 'BENCH_REPEAT=3 npm run bench',
+      machine: { cpus: 2, node: '22', artilleryWorkers: 1 },
+      aims: { cpuSaturatedMsMax: 100, kbPerUserMax: 32, sandboxRatioMin: 4, prodWorkerShareMax: 0.6, vsRawMax: 1.2 },
+      spread: { rounds: 3, figures: spreads([round(1.3, 0.45, 'pass'), round(1.2, 0.5, 'pass'), round(1.4, 0.62, 'invalid')]) },
+    });
+    assert.match(section, /saturated missed by 8 % \(median 1\.30\)/);
+    assert.match(section, /at the prod share met \(median 1\.10\)/);
+    assert.match(section, /PASS in 2 of 3 rounds/);
+    assert.match(section, /50\.0 % \(45\.0–62\.0\) of a core per worker, aim < 60 %: fits at the median, not in every round/);
+  });
+});

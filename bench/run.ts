@@ -15,13 +15,9 @@
 import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../src/config/environments.ts';
-import { peakConcurrency } from '../src/load/model.ts';
-import { PROFILES } from '../src/load/profiles.ts';
-import { expectedPeakRate } from '../src/before/setup.ts';
 import { measureObserveCost } from './lib/observe-cost.ts';
 import { measureArrivalsCost } from './lib/arrivals-cost.ts';
-import { type CapacityRow, type Costs, type Demand, type FargateTask, type Limits, plan as planCapacity, type WorkerLine, workerCores, workerLine } from './lib/capacity.ts';
+import { FARGATE, LIMITS, planFromFigures } from './lib/capacity-plan.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import {
   type BenchContext,
@@ -35,12 +31,11 @@ import {
   measureShare,
   type MemoryFigures,
   type SandboxFigures,
-  type ShareFigures,
 } from './lib/measurements.ts';
 import { FULL, loadSeconds, MEASUREMENTS, type MeasurementName, QUICK, RUNS } from './lib/plan.ts';
 import { evaluateGate } from './lib/change-point-eval.ts';
 import { startSandboxProcess } from './lib/sandbox.ts';
-import { renderMarkdown, renderText, type BenchReport, type ProdEstimate } from './lib/report.ts';
+import { renderMarkdown, renderText, type BenchReport } from './lib/report.ts';
 import { spreads } from './lib/spread.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -58,16 +53,6 @@ export const AIMS = {
   /** issue 22: the luneo engine's CPU per request within 20 % of the raw undici loop's, saturated and at the prod share */
   vsRawMax: 1.2,
 } as const;
-
-/** Capacity planning keeps every worker below this share of its core. */
-const LIMITS: Limits = { maxWorkerCpuShare: 0.6, maxMemoryShare: 0.6 };
-
-/**
- * Artillery's Fargate default task size (node_modules/artillery/dist/lib/
- * platform/aws-ecs/legacy/run-cluster.js, ensureTaskExists: cpu 4096,
- * memory 8192). Inside a task Artillery runs locally: max(1, cpus - 1) workers.
- */
-const FARGATE: FargateTask = { vcpu: 4, memoryMb: 8192, workersPerTask: 3 };
 
 function fail(msg: string): never {
   process.stderr.write(`bench: ${msg}\n`);
@@ -98,82 +83,6 @@ function selected(): Set<MeasurementName> {
   const bad = names.filter((n) => !(MEASUREMENTS as readonly string[]).includes(n));
   if (bad.length > 0) fail(`BENCH_ONLY: unknown measurement ${bad.join(', ')} (known: ${MEASUREMENTS.join(', ')})`);
   return new Set(names as MeasurementName[]);
-}
-
-/** Requests per second of the package's full profiles, from the flows' own pauses. */
-function demands(): Demand[] {
-  // prod.yml sets no pauses: the package's defaults apply (embed 0–500 ms + 1–3 s, render polling).
-  const prod = loadSettings('prod', path.join(ROOT, 'environments'), {});
-  const mid = (r: { min: number; max: number }) => (r.min + r.max) / 2;
-  const viewSec = (mid(prod.embed.iframeDelayMs) + mid(prod.embed.viewMs)) / 1000;
-  const visitors = peakConcurrency(PROFILES.embed.prod.stages);
-  const renders = peakConcurrency(PROFILES.render.prod.stages);
-  return [
-    {
-      profile: `embed ${PROFILES.embed.prod.name}`,
-      concurrent: visitors,
-      unit: 'visitors',
-      requestsPerSecond: (3 * visitors) / viewSec,
-      basis: `3 requests per page view of ${viewSec.toFixed(2)} s (iframe and page pauses, round trips left out: a little conservative)`,
-    },
-    {
-      profile: `render ${PROFILES.render.prod.name}`,
-      concurrent: renders,
-      unit: 'renders',
-      requestsPerSecond: expectedPeakRate('render', prod, PROFILES.render.prod.stages),
-      basis: 'the package\'s own estimate (src/before/setup.ts expectedPeakRate: about one status poll per second per render in flight); CPU and memory per request and per user taken from the embed flow, not measured for renders',
-    },
-  ];
-}
-
-/**
- * A worker's cost as a straight line through two measured points of the
- * luneo engine (whole Artillery process): the long moderate run, and one
- * worker at its share of the prod profile where that was measured (thinking
- * users, as in every profile), else the saturated run (120 users without
- * pauses: it leaves out what many users cost, so it flatters).
- */
-function measuredLine(cpu: CpuFigures | undefined, max: MaxFigures | undefined, share: ShareFigures | undefined): { line: WorkerLine; basis: string } | undefined {
-  const longRun = cpu?.package.runs[cpu.package.runs.length - 1];
-  // Without the moderate run there is no second point: no line through the origin.
-  if (cpu?.package.requestsPerSecond === undefined || longRun?.cores.generator === undefined) return undefined;
-  const low = { requestsPerSecond: cpu.package.requestsPerSecond, cores: longRun.cores.generator };
-  const fromShare = share?.usable === true && share.requestsPerSecond !== undefined && share.processCores !== undefined;
-  const high = fromShare
-    ? { requestsPerSecond: share.requestsPerSecond ?? 0, cores: share.processCores ?? 0 }
-    : { requestsPerSecond: max?.package.requestsPerSecond ?? 0, cores: max?.package.run.cores.generator ?? 0 };
-  const line = workerLine(low, high);
-  if (!line) return undefined;
-  const highName = fromShare ? ` (${share.users} visitors at the prod pauses)` : ' (saturated)';
-  return {
-    line,
-    basis: `${low.cores.toFixed(2)} cores at ${Math.round(low.requestsPerSecond)} req/s and ${high.cores.toFixed(2)} at ${Math.round(high.requestsPerSecond)} req/s${highName}: ${line.fixedCores.toFixed(2)} cores per worker + ${line.cpuMsPer1000.toFixed(0)} ms per 1,000 requests`,
-  };
-}
-
-/**
- * The prod embed profile on one 4-vCPU machine (3 workers): one worker's
- * cores at its share, measured directly where the share run went well;
- * else on the straight line through the measured points.
- */
-function prodEstimate(d: Demand, cpu: CpuFigures | undefined, max: MaxFigures | undefined, memory: MemoryFigures | undefined, share: ShareFigures | undefined): ProdEstimate {
-  const perWorker = d.requestsPerSecond / FARGATE.workersPerTask;
-  const e: ProdEstimate = { visitors: d.concurrent, requestsPerSecond: d.requestsPerSecond, workers: FARGATE.workersPerTask };
-  const atShare = share?.usable === true && share.users >= Math.ceil(d.concurrent / FARGATE.workersPerTask);
-  if (atShare && share.workerCores !== undefined) {
-    e.workerCores = share.workerCores;
-    e.measured = true;
-    e.basis = `measured: one worker holding ${share.users} visitors at ${Math.round(share.requestsPerSecond ?? 0)} req/s, worker thread ${share.workerCores.toFixed(2)} cores (${Math.round(share.cpuMsPer1000 ?? 0)} ms per 1,000 requests), Artillery ${share.processCores?.toFixed(2) ?? '?'}, busy ${share.busyShare !== undefined ? Math.round(share.busyShare * 100) : '?'} % typical, worst ${share.saturatedInWindowS?.toFixed(0) ?? '?'} s saturated in 20 s`;
-  } else {
-    const m = measuredLine(cpu, max, share);
-    if (m) {
-      e.workerCores = workerCores(m.line, perWorker);
-      e.measured = false;
-      e.basis = `estimated: one worker at ${Math.round(perWorker)} req/s on the line through ${m.basis}`;
-    }
-  }
-  if (memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) e.memoryMb = memory.baseRssMb + (d.concurrent * memory.kbPerUser) / 1024;
-  return e;
 }
 
 async function main(): Promise<number> {
@@ -252,23 +161,7 @@ async function main(): Promise<number> {
         if (only.has('share')) share = await attempt('share', () => measureShare(ctx));
       }
 
-      let prodOnOneMachine: ProdEstimate | undefined;
-      const [embedDemand] = demands();
-      if (embedDemand) prodOnOneMachine = prodEstimate(embedDemand, cpu, max, memory, share);
-
-      let capacity: CapacityRow[] | undefined;
-      let capacityBasis: string | undefined;
-      const m = measuredLine(cpu, max, share);
-      const cpuMs = cpu?.package.marginal?.cpuMsPer1000;
-      if ((m || cpuMs !== undefined) && memory?.kbPerUser !== undefined && memory.baseRssMb !== undefined) {
-        // The line through the moderate run and the prod share (or the saturated run) when both were measured; else the moderate
-        // marginal cost alone, which folds the fixed part into every request (on the safe side).
-        const costs: Costs = m
-          ? { cpuMsPer1000: m.line.cpuMsPer1000, fixedCoresPerWorker: m.line.fixedCores, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) }
-          : { cpuMsPer1000: cpuMs ?? 0, kbPerUser: Math.max(0, memory.kbPerUser), baseRssMb: Math.max(0, memory.baseRssMb) };
-        capacityBasis = m ? `a worker costs ${m.basis}` : `the moderate marginal cost, ${Math.round(cpuMs ?? 0)} ms per 1,000 requests, fixed costs folded in`;
-        capacity = demands().map((d) => planCapacity(d, costs, LIMITS, FARGATE));
-      }
+      const { prodOnOneMachine, capacity, capacityBasis } = planFromFigures({ cpu, max, memory, share });
 
       const report: BenchReport = {
         generatedAt: new Date().toISOString(),

@@ -221,7 +221,7 @@ function otherLoad(r: BenchReport): number | undefined {
   return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function capacityRows(r: BenchReport): string[][] {
+export function capacityRows(r: Pick<BenchReport, 'capacity'>): string[][] {
   return (r.capacity ?? []).map((c) => [
     `${c.profile}: ${int(c.concurrent)} ${c.unit}`,
     int(c.requestsPerSecond),
@@ -231,7 +231,7 @@ function capacityRows(r: BenchReport): string[][] {
   ]);
 }
 
-const CAP_HEAD = ['profile', 'req/s', 'CPU cores', 'local (one machine)', `Fargate (${'task'} 4 vCPU / 8 GB, 3 workers each)`];
+export const CAP_HEAD = ['profile', 'req/s', 'CPU cores', 'local (one machine)', `Fargate (${'task'} 4 vCPU / 8 GB, 3 workers each)`];
 
 function workersLine(r: BenchReport): string {
   const m = r.max;

@@ -17,6 +17,8 @@ export interface Spread {
   max?: number;
 }
 
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+
 /** The figures the closing notes and the README quote, read off one run's report. */
 const HEADLINES: { figure: string; unit: string; read(r: BenchReport): number | undefined }[] = [
   { figure: 'saturated: luneo engine, CPU per 1,000 requests', unit: 'ms', read: (r) => r.max?.package.cpuMsPer1000 },
@@ -24,12 +26,14 @@ const HEADLINES: { figure: string; unit: string; read(r: BenchReport): number | 
   { figure: 'saturated: raw undici loop, CPU per 1,000 requests', unit: 'ms', read: (r) => r.max?.raw?.cpuMsPer1000 },
   { figure: 'saturated: luneo ÷ raw', unit: '×', read: (r) => r.max?.cpuVsRaw },
   { figure: 'saturated: luneo ÷ stock', unit: '×', read: (r) => r.max?.cpuVsStock },
+  { figure: 'saturated: stock ÷ raw', unit: '×', read: (r) => ratio(r.max?.stock.cpuMsPer1000, r.max?.raw?.cpuMsPer1000) },
   { figure: 'saturated: luneo engine, max rate on one worker', unit: 'req/s', read: (r) => r.max?.package.requestsPerSecond },
   { figure: 'prod share: luneo engine, CPU per 1,000 requests (process)', unit: 'ms', read: (r) => r.share?.processCpuMsPer1000 },
   { figure: 'prod share: stock HTTP engine, CPU per 1,000 requests (process)', unit: 'ms', read: (r) => r.share?.stock?.processCpuMsPer1000 },
   { figure: 'prod share: raw undici loop, CPU per 1,000 requests', unit: 'ms', read: (r) => r.share?.raw?.cpuMsPer1000 },
   { figure: 'prod share: luneo ÷ raw', unit: '×', read: (r) => r.share?.vsRaw },
   { figure: 'prod share: luneo ÷ stock', unit: '×', read: (r) => r.share?.vsStock },
+  { figure: 'prod share: stock ÷ raw', unit: '×', read: (r) => ratio(r.share?.stock?.processCpuMsPer1000, r.share?.raw?.cpuMsPer1000) },
   { figure: 'prod share: luneo worker thread', unit: 'cores', read: (r) => r.share?.workerCores },
   { figure: 'prod share: luneo request rate', unit: 'req/s', read: (r) => r.share?.requestsPerSecond },
   { figure: 'prod share: luneo busy, typical', unit: '%', read: (r) => (r.share?.busyShare !== undefined ? r.share.busyShare * 100 : undefined) },

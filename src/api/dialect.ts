@@ -6,6 +6,7 @@
  * routes, request bodies, where tokens come from, response envelopes,
  * status words, synchronous renders.
  */
+import { isRecord } from '../config/record.ts';
 
 export const DIALECTS = ['seed', 'v1'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -188,10 +189,6 @@ export function parseJson(body: unknown): Parsed<unknown> {
   } catch {
     return { ok: false, reason: 'non_json' };
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** v1 wraps payloads as `{success, data, timestamp}`; seed does not. */

@@ -16,6 +16,7 @@ import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-af
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
 import { type ObserveSettings, observeProblems, observeSettingsFrom } from '../observe/settings.ts';
 import type { Env } from './env.ts';
+import { isRecord } from './record.ts';
 
 export interface Range {
   min: number;
@@ -87,10 +88,6 @@ export function loadSettings(environment: unknown, dir: string, env: Env = proce
     throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
   }
   return settingsFrom(environment, raw, env, file);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function settingsFrom(environment: EnvironmentName, raw: unknown, env: Env, source: string): RunSettings {

@@ -11,6 +11,7 @@ import type { PrometheusSettings } from './sources/prometheus.ts';
 import type { RedisSettings } from './sources/redis.ts';
 import { POSTGRES_URL_VARIABLE, PROMETHEUS_URL_VARIABLE, REDIS_URL_VARIABLE } from './variables.ts';
 import { isThresholdKey, type ServerThresholds } from './thresholds.ts';
+import { isRecord } from '../config/record.ts';
 
 export interface ObserveSettings {
   postgres: PostgresSettings;
@@ -18,10 +19,6 @@ export interface ObserveSettings {
   prometheus: PrometheusSettings;
   /** server-side thresholds: a signal's peak over the hold below a limit (src/observe/thresholds.ts) */
   thresholds?: ServerThresholds;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function only(v: unknown, at: string, keys: readonly string[], problems: string[]): Record<string, unknown> {

@@ -13,6 +13,7 @@ import type { PeriodReport, Summary } from '../verdict/summary.ts';
 import { type EnsureSpec, judgeThresholds, scenarioEnsure } from '../verdict/thresholds.ts';
 import { FLOWS } from '../flows/index.ts';
 import { diagnose } from '../diagnosis/diagnose.ts';
+import { isRecord } from '../config/record.ts';
 
 /** Bad input to the report command: the message is one line that says what is wrong. */
 export class ReportInputError extends Error {
@@ -28,23 +29,19 @@ export interface LoadedResults {
   notes: string[];
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function numbers(v: unknown): Record<string, number> {
-  if (!isObject(v)) return {};
+  if (!isRecord(v)) return {};
   return Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
 function summaries(v: unknown): Record<string, Summary> {
-  if (!isObject(v)) return {};
-  return Object.fromEntries(Object.entries(v).filter((e): e is [string, Summary] => isObject(e[1]) && typeof e[1].p50 === 'number'));
+  if (!isRecord(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, Summary] => isRecord(e[1]) && typeof e[1].p50 === 'number'));
 }
 
 /** Keeps only well-formed numbers and summaries: the report must not break on a hand-edited file. */
 function period(v: unknown): PeriodReport {
-  const r = isObject(v) ? v : {};
+  const r = isRecord(v) ? v : {};
   const out: PeriodReport = { counters: numbers(r.counters), rates: numbers(r.rates), summaries: summaries(r.summaries) };
   if (typeof r.period === 'number' || typeof r.period === 'string') out.period = r.period;
   if (typeof r.firstMetricAt === 'number') out.firstMetricAt = r.firstMetricAt;
@@ -54,12 +51,12 @@ function period(v: unknown): PeriodReport {
 
 function looksRecorded(v: unknown): v is LuneoSection {
   return (
-    isObject(v) &&
+    isRecord(v) &&
     typeof v.scenario === 'string' &&
-    isObject(v.verdict) &&
+    isRecord(v.verdict) &&
     typeof v.verdict.kind === 'string' &&
     Array.isArray(v.checks) &&
-    isObject(v.generator) &&
+    isRecord(v.generator) &&
     Array.isArray(v.generator.phases) &&
     Array.isArray(v.concurrency)
   );
@@ -106,7 +103,7 @@ export function readResultsFile(file: string): LoadedResults {
   } catch {
     throw new ReportInputError(`${file}: not JSON: expected a results file (${Object.values(RESULT_FILES).join(', ')}) or Artillery's -o output`);
   }
-  if (!isObject(json) || !isObject(json.aggregate) || !Array.isArray(json.intermediate)) {
+  if (!isRecord(json) || !isRecord(json.aggregate) || !Array.isArray(json.intermediate)) {
     throw new ReportInputError(`${file}: not a results file: it has no "aggregate" and "intermediate" (expected the package's results file or Artillery's -o output)`);
   }
   const aggregate = period(json.aggregate);
@@ -118,7 +115,7 @@ export function readResultsFile(file: string): LoadedResults {
     return { results, derived: false, noVerdict: false, notes: [] };
   }
   const scenario = guessScenario(file, aggregate);
-  const recorded = isObject(json.luneo) && isObject(json.luneo.thresholds) ? (json.luneo.thresholds as EnsureSpec) : undefined;
+  const recorded = isRecord(json.luneo) && isRecord(json.luneo.thresholds) ? (json.luneo.thresholds as EnsureSpec) : undefined;
   const { luneo, noVerdict } = deriveLuneo(scenario, aggregate, intermediate, recorded);
   luneo.diagnosis = diagnose({ aggregate, intermediate, luneo });
   const notes = noVerdict
