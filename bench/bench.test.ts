@@ -124,7 +124,7 @@ describe("the README's capacity section", () => {
     const { renderCapacitySection } = await import('./lib/capacity-section.ts');
     const { spreads } = await import('./lib/spread.ts');
     const round = (vsRaw: number, workerCores: number, verdict: string) =>
-      ({ max: { cpuVsRaw: vsRaw, package: {}, stock: {} }, share: { vsRaw: 1.1, workerCores, processCpuMsPer1000: 100, run: { verdict } }, prodOnOneMachine: { workerCores } }) as never;
+      ({ max: { cpuVsRaw: vsRaw, package: {}, stock: {}, raw: { usable: true, cpuMsPer1000: 30 } }, share: { vsRaw: 1.1, workerCores, processCpuMsPer1000: 100, run: { verdict }, raw: { usable: true, cpuMsPer1000: 90 } }, prodOnOneMachine: { workerCores } }) as never;
     const section = renderCapacitySection({
       generatedAt: '2026-12-05T00:00:00Z',
       command: 'BENCH_REPEAT=3 npm run bench',
@@ -136,5 +136,15 @@ describe("the README's capacity section", () => {
     assert.match(section, /at the prod share met \(median 1\.10\)/);
     assert.match(section, /PASS in 2 of 3 rounds/);
     assert.match(section, /50\.0 % \(45\.0–62\.0\) of a core per worker, aim < 60 %: fits at the median, not in every round/);
+    // a round whose floor was held back by the sandbox counts for neither the floor nor the ratio, and the section says so
+    const held = { max: { cpuVsRaw: 1.6, package: {}, stock: {}, raw: { usable: false, cpuMsPer1000: 26 } } } as never;
+    const fewer = renderCapacitySection({
+      generatedAt: '2026-12-05T00:00:00Z',
+      command: 'BENCH_REPEAT=3 npm run bench',
+      machine: { cpus: 2, node: '22', artilleryWorkers: 1 },
+      aims: { cpuSaturatedMsMax: 100, kbPerUserMax: 32, sandboxRatioMin: 4, prodWorkerShareMax: 0.6, vsRawMax: 1.2 },
+      spread: { rounds: 3, figures: spreads([round(1.1, 0.45, 'pass'), held, round(1.15, 0.5, 'pass')]) },
+    });
+    assert.match(fewer, /\| 1\.13 \(1\.10–1\.15, 2 of 3 rounds\) \|/);
   });
 });

@@ -39,7 +39,10 @@ export function summaryOf(r: BenchReport): BenchSummary {
 }
 
 const find = (s: BenchSummary, figure: string) => s.spread?.figures.find((f) => f.figure === figure);
-const cell = (f: Spread | undefined) => (f ? spreadText(f).replace(/, \d+ runs?\)$/, ')') : '–');
+/** median (range); how many rounds when a round's figure was left out (its run had a problem). */
+function cellOf(rounds: number) {
+  return (f: Spread | undefined) => (!f ? '–' : f.values.length < rounds ? spreadText(f).replace(/, (\d+) runs?\)$/, `, $1 of ${rounds} rounds)`) : spreadText(f).replace(/, \d+ runs?\)$/, ')'));
+}
 
 /** The aim against the median, or by how much the median misses it. */
 function verdictOn(f: Spread | undefined, aim: number, unit: string): string {
@@ -50,6 +53,7 @@ function verdictOn(f: Spread | undefined, aim: number, unit: string): string {
 
 export function renderCapacitySection(s: BenchSummary): string {
   const rounds = s.spread?.rounds ?? 1;
+  const cell = cellOf(rounds);
   const lines = [
     BEGIN,
     `From \`${s.command}\` on ${s.generatedAt.slice(0, 10)} (${s.machine.cpus} vCPUs, Node ${s.machine.node}, ${s.machine.artilleryWorkers} Artillery worker): median (lowest–highest) over ${rounds} round${rounds === 1 ? '' : 's'}. CPU per 1,000 requests of the whole process; the raw undici loop is the floor for a Node generator ([bench/README.md](bench/README.md)).`,
