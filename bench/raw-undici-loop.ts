@@ -5,15 +5,15 @@
  * no Artillery, no hooks and no metrics. In its own process; prints one
  * JSON line with the requests, CPU and RSS of its measured window.
  *
- *   node bench/raw-undici-loop.ts --api URL --widget URL [--lanes 100] [--page-ms 0] [--seconds 10] [--warmup 2]
- *     [--iframe-ms MIN-MAX] [--view-ms MIN-MAX] [--arrivals PER_S]
+ *   node bench/raw-undici-loop.ts --api URL --widget URL [--lanes 100] [--view-ms 0] [--seconds 10] [--warmup 2]
+ *     [--iframe-ms MIN-MAX] [--arrivals PER_S]
  *
- * `--page-ms` pauses each lane after every handshake (a moderate rate);
- * 0 runs it as fast as the answers come (saturated). The production pace is
- * the embed scenario's own: `--iframe-ms` between the token and the widget
- * document, `--view-ms` after the validation, each drawn per page view, and
- * lanes that arrive `--arrivals` a second as the profile's ramp does (the
- * warm-up then counts from the last arrival).
+ * `--view-ms` pauses each lane after every handshake (N, or MIN-MAX drawn
+ * per page view); 0 runs it as fast as the answers come (saturated). The
+ * production pace is the embed scenario's own: `--iframe-ms` between the
+ * token and the widget document, `--view-ms 1000-3000` after the
+ * validation, and lanes that arrive `--arrivals` a second as the profile's
+ * ramp does (the warm-up then counts from the last arrival).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -25,11 +25,10 @@ const { values } = parseArgs({
     api: { type: 'string' },
     widget: { type: 'string' },
     lanes: { type: 'string', default: '100' },
-    'page-ms': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
-    'iframe-ms': { type: 'string', default: '0-0' },
-    'view-ms': { type: 'string' },
+    'iframe-ms': { type: 'string', default: '0' },
+    'view-ms': { type: 'string', default: '0' },
     arrivals: { type: 'string', default: '0' },
   },
   strict: true,
@@ -38,19 +37,20 @@ const { values } = parseArgs({
 const api = loopbackUrl('api', values.api).origin;
 const widget = loopbackUrl('widget', values.widget).origin;
 const lanes = Number(values.lanes);
-const pageMs = Number(values['page-ms']);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const arrivals = Number(values.arrivals);
-if (!(lanes >= 1 && pageMs >= 0 && seconds > 0 && warmup >= 0 && arrivals >= 0)) throw new Error('--lanes, --page-ms, --seconds, --warmup and --arrivals must be positive numbers');
+if (!(lanes >= 1 && seconds > 0 && warmup >= 0 && arrivals >= 0)) throw new Error('--lanes, --seconds, --warmup and --arrivals must be positive numbers');
 
 function range(name: string, v: string): { min: number; max: number } {
-  const m = /^(\d+)-(\d+)$/.exec(v);
-  if (!m || Number(m[1]) > Number(m[2])) throw new Error(`--${name} must be MIN-MAX in ms, as 1000-3000`);
-  return { min: Number(m[1]), max: Number(m[2]) };
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v);
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? min : Number(m[2]);
+  if (!m || min > max) throw new Error(`--${name} must be ms, as 500, or MIN-MAX, as 1000-3000`);
+  return { min, max };
 }
 const iframe = range('iframe-ms', values['iframe-ms']);
-const view = values['view-ms'] === undefined ? { min: pageMs, max: pageMs } : range('view-ms', values['view-ms']);
+const view = range('view-ms', values['view-ms']);
 const draw = (r: { min: number; max: number }) => Math.round(r.min + (r.max - r.min) * Math.random());
 // The last lane arrives this long after the first: the measured window starts after it.
 const rampMs = arrivals > 0 ? ((lanes - 1) / arrivals) * 1000 : 0;
@@ -125,7 +125,7 @@ const requests = tally.ok + tally.failed;
 process.stdout.write(
   `${JSON.stringify({
     lanes,
-    pageMs,
+    viewMs: view,
     seconds,
     requests,
     ok: tally.ok,

@@ -6,12 +6,10 @@
  * Run it after `BENCH_REPEAT=3 npm run bench`, so that the section quotes
  * spreads, not one run.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderCapacitySection, summaryOf, withSection } from './lib/capacity-section.ts';
 import type { BenchReport } from './lib/report.ts';
-import { spreads } from './lib/spread.ts';
-import { planFromFigures } from './lib/capacity-plan.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const file = path.resolve(process.argv[2] ?? path.join(ROOT, 'bench-results', 'bench.json'));
@@ -22,13 +20,6 @@ try {
   process.stderr.write(`bench:readme: cannot read ${file}: ${(err as Error).message}. Run \`npm run bench\` first.\n`);
   process.exit(2);
 }
-// The spread again from the rounds' own files when they are all there: the figures the section quotes are today's list.
-const rounds = report.spread ? Array.from({ length: report.spread.rounds }, (_, i) => path.join(path.dirname(file), `round-${i + 1}.json`)) : [];
-if (rounds.length > 1 && rounds.every((f) => existsSync(f))) {
-  report.spread = { rounds: rounds.length, figures: spreads(rounds.map((f) => JSON.parse(readFileSync(f, 'utf8')) as BenchReport)) };
-}
-// A round without the moderate run planned nothing in older benches: the plan from the same figures.
-if (!report.capacity) Object.assign(report, planFromFigures(report));
 const summary = summaryOf(report);
 writeFileSync(path.join(ROOT, 'bench', 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 const readmePath = path.join(ROOT, 'README.md');

@@ -185,8 +185,6 @@ async function main(): Promise<number> {
       if (gate) report.gate = gate;
       if (observeCost) report.observe = observeCost;
       if (arrivalsCost) report.arrivals = arrivalsCost;
-      report.durationSeconds = (Date.now() - started) / 1000;
-
       reports.push(report);
       if (repeat > 1) writeFileSync(path.join(OUT_DIR, `round-${round}.json`), `${JSON.stringify(report, null, 2)}\n`);
       incomplete ||= errors.length > 0 || [cpu?.package, cpu?.stock, cpu?.raw, max?.package, max?.stock, max?.raw, memory, sandboxFig, share, share?.stock, share?.raw].some((f) => f !== undefined && !f.usable);

@@ -7,7 +7,7 @@
  */
 import type { BenchReport, ProdEstimate } from './report.ts';
 import { CAP_HEAD, capacityRows } from './report.ts';
-import { type Spread, spreadText } from './spread.ts';
+import { type HeadlineKey, type Spread, spreadText } from './spread.ts';
 
 export const BEGIN = '<!-- capacity: made by `npm run bench:readme` from bench/summary.json; edit neither by hand -->';
 export const END = '<!-- /capacity -->';
@@ -38,7 +38,7 @@ export function summaryOf(r: BenchReport): BenchSummary {
   return s;
 }
 
-const find = (s: BenchSummary, figure: string) => s.spread?.figures.find((f) => f.figure === figure);
+const find = (s: BenchSummary, key: HeadlineKey) => s.spread?.figures.find((f) => f.key === key);
 /** median (range); how many rounds when a round's figure was left out (its run had a problem). */
 function cellOf(rounds: number) {
   return (f: Spread | undefined) => (!f ? '–' : f.values.length < rounds ? spreadText(f).replace(/, (\d+) runs?\)$/, `, $1 of ${rounds} rounds)`) : spreadText(f).replace(/, \d+ runs?\)$/, ')'));
@@ -60,16 +60,16 @@ export function renderCapacitySection(s: BenchSummary): string {
     '',
     '| CPU per 1,000 requests | luneo engine | stock HTTP engine | raw undici loop | luneo ÷ raw (aim ≤ ' + s.aims.vsRawMax + ') | stock ÷ raw |',
     '|---|---|---|---|---|---|',
-    `| saturated (120 users, no pauses) | ${cell(find(s, 'saturated: luneo engine, CPU per 1,000 requests'))} | ${cell(find(s, 'saturated: stock HTTP engine, CPU per 1,000 requests'))} | ${cell(find(s, 'saturated: raw undici loop, CPU per 1,000 requests'))} | ${cell(find(s, 'saturated: luneo ÷ raw'))} | ${cell(find(s, 'saturated: stock ÷ raw'))} |`,
-    `| one worker's prod share (3,334 visitors, prod pauses) | ${cell(find(s, 'prod share: luneo engine, CPU per 1,000 requests (process)'))} | ${cell(find(s, 'prod share: stock HTTP engine, CPU per 1,000 requests (process)'))} | ${cell(find(s, 'prod share: raw undici loop, CPU per 1,000 requests'))} | ${cell(find(s, 'prod share: luneo ÷ raw'))} | ${cell(find(s, 'prod share: stock ÷ raw'))} |`,
+    `| saturated (120 users, no pauses) | ${cell(find(s, 'satLuneo'))} | ${cell(find(s, 'satStock'))} | ${cell(find(s, 'satRaw'))} | ${cell(find(s, 'satLuneoVsRaw'))} | ${cell(find(s, 'satStockVsRaw'))} |`,
+    `| one worker's prod share (3,334 visitors, prod pauses) | ${cell(find(s, 'shareLuneo'))} | ${cell(find(s, 'shareStock'))} | ${cell(find(s, 'shareRaw'))} | ${cell(find(s, 'shareLuneoVsRaw'))} | ${cell(find(s, 'shareStockVsRaw'))} |`,
     '',
   ];
-  const pass = find(s, 'prod share: luneo generator verdict PASS');
-  const stockPass = find(s, 'prod share: stock generator verdict PASS');
-  const worker = find(s, 'prod share: luneo worker thread');
-  const onMachine = find(s, 'prod on one 4-vCPU machine: share of a core per worker');
-  lines.push(`- **luneo ÷ raw:** saturated ${verdictOn(find(s, 'saturated: luneo ÷ raw'), s.aims.vsRawMax, '')}; at the prod share ${verdictOn(find(s, 'prod share: luneo ÷ raw'), s.aims.vsRawMax, '')}.`);
-  if (worker || pass) lines.push(`- **One worker at its prod share:** worker thread ${cell(worker)}, ${cell(find(s, 'prod share: luneo request rate'))}; the generator check: PASS in ${pass ? spreadText(pass) : '–'} rounds (the stock engine: ${stockPass ? spreadText(stockPass) : '–'}).`);
+  const pass = find(s, 'sharePass');
+  const stockPass = find(s, 'shareStockPass');
+  const worker = find(s, 'shareWorkerCores');
+  const onMachine = find(s, 'prodPerWorker');
+  lines.push(`- **luneo ÷ raw:** saturated ${verdictOn(find(s, 'satLuneoVsRaw'), s.aims.vsRawMax, '')}; at the prod share ${verdictOn(find(s, 'shareLuneoVsRaw'), s.aims.vsRawMax, '')}.`);
+  if (worker || pass) lines.push(`- **One worker at its prod share:** worker thread ${cell(worker)}, ${cell(find(s, 'shareRate'))}; the generator check: PASS in ${pass ? spreadText(pass) : '–'} rounds (the stock engine: ${stockPass ? spreadText(stockPass) : '–'}).`);
   if (onMachine?.median !== undefined) {
     const aim = s.aims.prodWorkerShareMax * 100;
     const fits = onMachine.max !== undefined && onMachine.max < aim;
@@ -77,9 +77,9 @@ export function renderCapacitySection(s: BenchSummary): string {
       `- **The prod embed profile (10,000 visitors) on one 4-vCPU machine or Fargate task, 3 workers:** ${cell(onMachine)} of a core per worker, aim < ${aim} %: ${fits ? 'fits in every round' : onMachine.median < aim ? 'fits at the median, not in every round' : `misses by ${Math.round(onMachine.median - aim)} points at the median`}.`,
     );
   }
-  const memBusy = find(s, 'memory run, 40 arrivals/s then thinking: busy in the high hold');
-  const kb = find(s, 'memory per thinking user');
-  if (kb) lines.push(`- **Memory:** ${cell(kb)} per thinking user; with 5,000 users arrived at 40 a second and thinking, the worker is busy ${cell(memBusy)} of its time, its thread at ${cell(find(s, 'memory run, 40 arrivals/s then thinking: worker thread in the high hold'))}.`);
+  const memBusy = find(s, 'memoryThinkingBusy');
+  const kb = find(s, 'memoryKbPerUser');
+  if (kb) lines.push(`- **Memory:** ${cell(kb)} per thinking user; with 5,000 users arrived at 40 a second and thinking, the worker is busy ${cell(memBusy)} of its time, its thread at ${cell(find(s, 'memoryThinkingCores'))}.`);
   if (s.capacity && s.capacity.length > 0) {
     lines.push('', `Capacity plan from the last round (each worker below 60 % of its core; ${s.capacityBasis ?? ''}):`, '', `| ${CAP_HEAD.join(' | ')} |`, `|${CAP_HEAD.map(() => '---').join('|')}|`, ...capacityRows(s).map((r) => `| ${r.join(' | ')} |`));
   }

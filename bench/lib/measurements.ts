@@ -233,13 +233,14 @@ async function standaloneClient(
   script: string,
   args: string[],
   timing: { seconds: number; warmupSeconds: number },
-  timingArgs: string[] = ['--warmup', String(timing.warmupSeconds)],
+  /** seconds the client spends before its warm-up (lanes arriving), added to its time bound */
+  rampSeconds = 0,
 ): Promise<{ exit: { code: number | null; timedOut: boolean }; last: string; errText: string }> {
   const run = spawnBounded(
     process.execPath,
-    [path.join(ctx.root, 'bench', script), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, ...args, '--seconds', String(timing.seconds), ...timingArgs],
+    [path.join(ctx.root, 'bench', script), '--api', ctx.sandbox.apiUrl, '--widget', ctx.sandbox.widgetUrl, ...args, '--seconds', String(timing.seconds), '--warmup', String(timing.warmupSeconds)],
     { cwd: ctx.root, env: cleanEnv(ctx.root, {}), stdio: ['ignore', 'pipe', 'pipe'] },
-    (timing.seconds + timing.warmupSeconds) * 1000 + 60_000,
+    (timing.seconds + timing.warmupSeconds + rampSeconds) * 1000 + 60_000,
   );
   let last = '';
   let errText = '';
@@ -248,7 +249,6 @@ async function standaloneClient(
   return { exit: await run.exited, last, errText };
 }
 
-/** bench/raw-undici-loop.ts: `lanes` looping visitors, `pageMs` between handshakes, no Artillery. */
 /** The production pace for the raw loop: the scenario's pauses, drawn per page view, and lanes arriving as the ramp does. */
 interface RawPace {
   iframeMs: readonly [number, number];
@@ -256,15 +256,15 @@ interface RawPace {
   arrivalsPerSecond: number;
 }
 
-async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number, pace?: RawPace, timing: { seconds: number; warmupSeconds: number } = ctx.plan.raw): Promise<RawRun> {
-  const p = timing;
+/** bench/raw-undici-loop.ts: `lanes` looping visitors, `pageMs` between handshakes (or the prod `pace`), no Artillery. */
+async function rawRun(ctx: BenchContext, label: string, lanes: number, pageMs: number, pace?: RawPace, p: { seconds: number; warmupSeconds: number } = ctx.plan.raw): Promise<RawRun> {
   const before = await sandboxRequests(ctx.sandbox);
   const sbBefore = processCpuSeconds(ctx.sandbox.pid);
   const t0 = Date.now();
-  const paceArgs = pace ? ['--iframe-ms', pace.iframeMs.join('-'), '--view-ms', pace.viewMs.join('-'), '--arrivals', String(pace.arrivalsPerSecond)] : [];
-  // The ramp comes before the warm-up: the client's bound includes it.
+  const paceArgs = pace ? ['--iframe-ms', pace.iframeMs.join('-'), '--view-ms', pace.viewMs.join('-'), '--arrivals', String(pace.arrivalsPerSecond)] : ['--view-ms', String(pageMs)];
+  // The lanes' ramp comes before the warm-up: the client's time bound includes it.
   const rampSeconds = pace ? lanes / pace.arrivalsPerSecond : 0;
-  const { exit, last, errText } = await standaloneClient(ctx, 'raw-undici-loop.ts', ['--lanes', String(lanes), '--page-ms', String(pageMs), ...paceArgs], { seconds: p.seconds, warmupSeconds: p.warmupSeconds + rampSeconds }, ['--warmup', String(p.warmupSeconds)]);
+  const { exit, last, errText } = await standaloneClient(ctx, 'raw-undici-loop.ts', ['--lanes', String(lanes), ...paceArgs], p, rampSeconds);
   const sbAfter = processCpuSeconds(ctx.sandbox.pid);
   const wall = (Date.now() - t0) / 1000;
   const after = await sandboxRequests(ctx.sandbox);
