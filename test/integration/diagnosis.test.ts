@@ -15,17 +15,30 @@ import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { SandboxOptionsInput } from '../../sandbox/types.ts';
 import type { Stage } from '../../src/load/model.ts';
 import type { ArtilleryRunResult } from '../../scripts/artillery-run.ts';
-import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, QUICK_PAGES, QUICK_RENDERS, tail } from '../support/load-run.ts';
+import { environmentsWith, IN_FLIGHT_GRACE_MS, loadRun, PREFLIGHT_WALK, QUICK_PAGES, QUICK_RENDERS, tail, until } from '../support/load-run.ts';
 import { type Postgres, type RedisServer, startPostgres, startRedis } from '../support/services.ts';
 
-/** 36 s of steady load: two calm periods before a fault injected at 14 s, which lasts 20 s. */
+/** 36 s of steady load: the run's first two 10-second periods calm (the diagnosis's baseline), then a fault for 20 s. */
 const STEADY: Stage[] = [
   { duration: 2, target: 10 },
   { duration: 36, target: 10 },
   { duration: 1, target: 0 },
 ];
-const FAULT_AT_MS = 14_000;
 const FAULT_FOR_MS = 20_000;
+const PERIOD_MS = 10_000;
+
+/**
+ * When the fault begins: just after the run's second metric period, counted from the load's first
+ * request (past the preflight's one token or enqueue), not from Artillery's start, whose length
+ * (bundling, before hook, preflight) varies with the machine: a fault at a fixed 14 s landed inside
+ * the baseline on a busy CI machine, where the API-CPU fault then read as "nothing stood out".
+ */
+async function faultAt(sb: Sandbox, scenario: 'embed' | 'render'): Promise<void> {
+  const started = () => (scenario === 'render' ? sb.stats().render.enqueued > PREFLIGHT_WALK.enqueues : sb.stats().embed.tokensIssued > 1);
+  await until(started, 120_000);
+  const secondPeriodEnds = Math.ceil(Date.now() / PERIOD_MS) * PERIOD_MS + PERIOD_MS;
+  await new Promise((r) => setTimeout(r, secondPeriodEnds + 500 - Date.now()));
+}
 
 /** The first finding, as the package printed it. */
 function top(r: ArtilleryRunResult): string {
@@ -58,7 +71,7 @@ describe('the diagnosis puts the right component first, each fault on its own', 
     try {
       const env = { LUNEO_OBSERVE_POSTGRES_URL: pgs.adminUrl, LUNEO_OBSERVE_REDIS_URL: redis.url, ...o.env };
       const running = loadRun({ scenario: o.scenario ?? 'embed', sandbox: sb, dialect: 'v1', stages: o.stages ?? STEADY, env, timeoutMs: 180_000 });
-      const fault = o.fault ? new Promise((r) => setTimeout(r, FAULT_AT_MS)).then(() => o.fault?.(sb)) : Promise.resolve();
+      const fault = o.fault ? faultAt(sb, o.scenario ?? 'embed').then(() => o.fault?.(sb)) : Promise.resolve();
       const [r] = await Promise.all([running, fault]);
       return r;
     } finally {
