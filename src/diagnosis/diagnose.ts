@@ -137,8 +137,10 @@ function clientFindings(r: ResultsFile, at: number): Finding[] {
 }
 
 function degradationText(d: Degradation): string {
-  const v = (x: number) => (d.unit === 'ms' ? formatSignal(x, 'ms') : `${(x * 100).toFixed(1)} %`);
-  return `${d.label} rose from ${v(d.from)} to ${v(d.to)} at ${fmtTime(d.at)} (period ${d.period})`;
+  const v = (x: number) => (d.unit === 'ms' ? formatSignal(x, 'ms') : d.unit === 'share' ? `${(x * 100).toFixed(1)} %` : String(Number(x.toPrecision(3))));
+  const when = `at ${fmtTime(d.at)} (period ${d.period})`;
+  if (d.change === 'broke') return `the threshold ${d.label} broke ${when}: ${v(d.from)} in the first period, ${v(d.to)} at worst`;
+  return `${d.label} ${d.change} from ${v(d.from)} to ${v(d.to)} ${when}`;
 }
 
 export function diagnose(r: ResultsFile): Diagnosis {

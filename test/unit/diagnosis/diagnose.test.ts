@@ -108,6 +108,96 @@ describe('the diagnosis on recorded series', () => {
   });
 });
 
+/**
+ * Eight held periods of 100 user-seconds: the token step's successful answers per period (undefined: none, no
+ * histogram) at a flat p95, the hold counter only where `held` says, and the token outcome counters.
+ */
+function answers(counts: (number | undefined)[], o: { held?: boolean[]; failed?: number[]; checks?: ResultsFile['luneo']['checks']; passed?: boolean } = {}): ResultsFile {
+  const r = results(counts.map(() => 3), [series('database', 'lock_waiters', 'postgres', 0, 5, 40_000)], {
+    checks: o.checks ?? [],
+    ...(o.passed ? { verdict: { kind: 'pass', passed: true, reasons: [], exitCode: 0 } } : {}),
+  });
+  r.aggregate.counters = { [METRICS.embed.tokenOk]: 1, [METRICS.embed.tokenFailed]: 1 };
+  r.intermediate.forEach((p, i) => {
+    const n = counts[i];
+    if (n === undefined) delete p.summaries[METRICS.embed.tokenMs];
+    else p.summaries[METRICS.embed.tokenMs] = { ...S(3), count: n };
+    if (o.held?.[i] ?? true) p.counters[METRICS.load.holdUserSeconds] = 100;
+    if (n) p.counters[METRICS.embed.tokenOk] = n;
+    if (o.failed?.[i]) p.counters[METRICS.embed.tokenFailed] = o.failed[i];
+  });
+  return r;
+}
+
+const SUCCESS = `${METRICS.embed.tokenOk} / (${METRICS.embed.tokenOk} + ${METRICS.embed.tokenFailed}) > 0.99`;
+
+describe('when the answers stop: a lock shows as answers that never come, not as a slow p95', () => {
+  it('the token answers collapse while users are held: dated the period they fell in', () => {
+    const r = answers([300, 300, 300, 300, 20, undefined, 300, 300]);
+    const d = findDegradation(r);
+    assert.equal(d?.change, 'fell');
+    assert.equal(d?.period, 5);
+    assert.equal(d?.from, 3);
+    assert.equal(d?.to, 0);
+    assert.match(diagnose(r).summary, /^Embed token answers per visitor-second fell from 3 to 0 at .* \(period 5\); in the same period PostgreSQL showed 5 sessions waiting on a lock/);
+  });
+
+  it('a hold that begins in the second period: its first held period is the level', () => {
+    const r = answers([300, 300, 20, undefined, 300, 300, 300, 300], { held: [false, true, true, true, true, true, true, true] });
+    assert.deepEqual([findDegradation(r)?.change, findDegradation(r)?.period], ['fell', 3]);
+    const late = answers([300, 300, 300, 300, 300, 20, undefined, 300], { held: [false, false, false, false, true, true, true, true] });
+    assert.deepEqual([findDegradation(late)?.change, findDegradation(late)?.period], ['fell', 6]);
+  });
+
+  it('a ramp-down after the hold is no collapse', () => {
+    const r = answers([300, 300, 300, 300, 100, 20, 5, 1], { held: [true, true, true, true, false, false, false, false], passed: true });
+    assert.equal(findDegradation(r), undefined);
+    assert.equal(diagnose(r).summary, 'nothing stood out');
+  });
+
+  it('a few answers a period are too few to call a collapse', () => {
+    assert.equal(findDegradation(answers([12, 15, 12, 12, 2, 3, 12, 12], { passed: true })), undefined);
+  });
+
+  it('one short period is noise, not a collapse', () => {
+    assert.equal(findDegradation(answers([300, 300, 300, 300, 20, 300, 300, 300], { passed: true })), undefined);
+  });
+
+  it('a failed threshold is dated by the first period whose own value broke it', () => {
+    // The answers dip once (no collapse), then the failures come: the success share breaks in period 6.
+    const r = answers([300, 300, 300, 300, 300, 200, 300, 300], { failed: [0, 0, 0, 0, 0, 40, 0, 0], checks: [{ expression: SUCCESS, passed: false, strict: true }] });
+    const d = findDegradation(r);
+    assert.equal(d?.change, 'broke');
+    assert.equal(d?.period, 6);
+    assert.equal(d?.from, 1);
+    assert.equal(d?.to, 200 / 240);
+    assert.match(diagnose(r).summary, /^the threshold .* > 0\.99 broke at .* \(period 6\): 1 in the first period, 0\.833 at worst/);
+  });
+
+  it('a threshold that held early and then broke is an onset: it comes before a later rise', () => {
+    const r = answers([300, 300, 300, 300, 300, 300, 300, 300], { failed: [0, 0, 30, 30, 0, 0, 0, 0], checks: [{ expression: SUCCESS, passed: false, strict: true }] });
+    r.intermediate.slice(4).forEach((p) => (p.summaries[METRICS.embed.tokenMs] = { ...S(300), count: 300 }));
+    const d = findDegradation(r);
+    assert.deepEqual([d?.change, d?.period], ['broke', 3]);
+  });
+
+  it('a period without a single success counts 0 successes, not nothing', () => {
+    const r = answers([300, 300, 300, 300, 300, undefined, 300, 300], { failed: [0, 0, 0, 0, 0, 10, 0, 0], checks: [{ expression: SUCCESS, passed: false, strict: true }] });
+    r.intermediate.forEach((p) => delete p.counters[METRICS.load.holdUserSeconds]);
+    const d = findDegradation(r);
+    assert.equal(d?.period, 6);
+    assert.equal(d?.to, 0);
+  });
+
+  it('a threshold broken from the first period dates nothing: the run failed, judged whole; a rise still dates', () => {
+    const p95 = { expression: `${METRICS.embed.tokenMs}.p95 < 2`, passed: false, strict: true };
+    assert.equal(findDegradation(results(CALM, [], { checks: [p95] })), undefined);
+    assert.match(diagnose(results(CALM, [series('database', 'lock_waiters', 'postgres', 0, 5, 60_000)], { checks: [p95] })).summary, /^the run failed \(threshold failed\); .*database/);
+    const rose = findDegradation(results(RISES_AT_4, [], { checks: [p95] }));
+    assert.deepEqual([rose?.change, rose?.period, rose?.failedThreshold], ['rose', 5, true]);
+  });
+});
+
 describe('server thresholds', () => {
   const server = { signals: [series('database', 'pool_usage', 'postgres', 0.3, 0.97, 40_000, 'ratio')], sources: [] };
   const window = { from: T0, to: T0 + 80_000 };
