@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { APT_LOCK } from './services.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -30,7 +31,7 @@ export const CHROMIUM_ARGS = [
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
   // One install at a time across the test files, as test/support/services.ts does.
-  const r = spawnSync('flock', [path.join(os.tmpdir(), 'luneo-tests-apt.lock'), 'sh', '-c', INSTALL], {
+  const r = spawnSync('flock', [APT_LOCK, 'sh', '-c', INSTALL], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     timeout: 15 * 60_000,

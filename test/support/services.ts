@@ -13,8 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-/** Shared with test/support/chromium.ts: test files installing at the same moment take turns. */
-export const APT_LOCK = path.join(os.tmpdir(), 'luneo-tests-apt.lock');
+/**
+ * Shared with test/support/chromium.ts: test files installing at the same moment take turns, and so do two
+ * suites on one machine (each has a TMPDIR of its own, test/run.ts): the lock lives beside apt's, not in it.
+ */
+export const APT_LOCK = '/tmp/luneo-tests-apt.lock';
 
 const PACKAGES: Record<string, { pkg: string; find: () => string | undefined }> = {
   postgres: { pkg: 'postgresql', find: () => postgresBin('postgres') },
