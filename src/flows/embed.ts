@@ -7,10 +7,9 @@ import { classifyValidationFailure, errorMessageOf, extractEmbedGrant, isValidat
 import { METRICS } from '../metric-names.ts';
 import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
 import { type FlowDescription, mid } from './flow.ts';
+import { profile } from '../load/stages.ts';
 
 export { handshakeMs, originForShop } from './embed-visit.ts';
-
-const m = (minutes: number) => minutes * 60;
 
 export async function walkEmbed(w: Walk, i: PreflightInput): Promise<void> {
   const dep = i.deployment;
@@ -53,46 +52,12 @@ export const embed = {
   resultsFile: 'load-test-results.json',
   load: true as const,
   profiles: {
-    local: {
-      name: 'smoke',
-      description: 'sandbox smoke: 20 visitors, about 25 s',
-      stages: [
-        { duration: 5, target: 20 },
-        { duration: 15, target: 20 },
-        { duration: 5, target: 0 },
-      ],
-    },
-    ci: {
-      name: 'ci-1k',
-      description: "the requirements' CI profile: 1,000 visitors for 2 minutes",
-      stages: [
-        { duration: 30, target: 1000 },
-        { duration: 90, target: 1000 },
-      ],
-    },
-    staging: {
-      name: 'staging-2500',
-      description: 'the release profile at a quarter of production scale (2,500 visitors)',
-      stages: [
-        { duration: m(2), target: 250 },
-        { duration: m(5), target: 1250 },
-        { duration: m(5), target: 2500 },
-        { duration: m(10), target: 2500 },
-        { duration: m(2), target: 0 },
-      ],
-    },
-    prod: {
-      name: 'full-10k',
-      description: "the requirements' full profile: 10,000 concurrent visitors, 24 minutes",
-      stages: [
-        { duration: m(2), target: 1000 },
-        { duration: m(5), target: 5000 },
-        { duration: m(5), target: 10000 },
-        { duration: m(10), target: 10000 },
-        { duration: m(2), target: 0 },
-      ],
-    },
+    local: profile('smoke', 'sandbox smoke: 20 visitors, about 25 s', '5s:20 15s:20 5s:0'),
+    ci: profile('ci-1k', "the requirements' CI profile: 1,000 visitors for 2 minutes", '30s:1000 90s:1000'),
+    staging: profile('staging-2500', 'the release profile at a quarter of production scale (2,500 visitors)', '2m:250 5m:1250 5m:2500 10m:2500 2m:0'),
+    prod: profile('full-10k', "the requirements' full profile: 10,000 concurrent visitors, 24 minutes", '2m:1000 5m:5000 5m:10000 10m:10000 2m:0'),
   },
+
   seedNeedsApiKey: false,
   usesWidget: true,
   metricPrefix: 'luneo_embed_',

@@ -8,10 +8,9 @@ import { extractJobId, extractJobOutcome, extractRenderResult, routes } from '..
 import { METRICS } from '../metric-names.ts';
 import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
 import { type FlowDescription, mid } from './flow.ts';
+import { profile } from '../load/stages.ts';
 
 export * from './render-job.ts';
-
-const m = (minutes: number) => minutes * 60;
 
 export async function walkRender(w: Walk, i: PreflightInput): Promise<void> {
   const dep = i.deployment;
@@ -48,46 +47,12 @@ export const render = {
   resultsFile: 'worker-load-test-results.json',
   load: true as const,
   profiles: {
-    local: {
-      name: 'smoke',
-      description: 'sandbox smoke: 10 renderers, about 25 s',
-      stages: [
-        { duration: 5, target: 10 },
-        { duration: 15, target: 10 },
-        { duration: 5, target: 0 },
-      ],
-    },
-    ci: {
-      name: 'ci-100',
-      description: "the requirements' CI profile: 100 concurrent renders for 2 minutes",
-      stages: [
-        { duration: 10, target: 100 },
-        { duration: 110, target: 100 },
-      ],
-    },
-    staging: {
-      name: 'staging-100',
-      description: 'the release profile at a fifth of production scale (100 concurrent renders)',
-      stages: [
-        { duration: m(1), target: 20 },
-        { duration: m(2), target: 60 },
-        { duration: m(2), target: 100 },
-        { duration: m(10), target: 100 },
-        { duration: m(2), target: 0 },
-      ],
-    },
-    prod: {
-      name: 'full-500',
-      description: "the requirements' full profile: 500 concurrent renders, 17 minutes",
-      stages: [
-        { duration: m(1), target: 100 },
-        { duration: m(2), target: 300 },
-        { duration: m(2), target: 500 },
-        { duration: m(10), target: 500 },
-        { duration: m(2), target: 0 },
-      ],
-    },
+    local: profile('smoke', 'sandbox smoke: 10 renderers, about 25 s', '5s:10 15s:10 5s:0'),
+    ci: profile('ci-100', "the requirements' CI profile: 100 concurrent renders for 2 minutes", '10s:100 110s:100'),
+    staging: profile('staging-100', 'the release profile at a fifth of production scale (100 concurrent renders)', '1m:20 2m:60 2m:100 10m:100 2m:0'),
+    prod: profile('full-500', "the requirements' full profile: 500 concurrent renders, 17 minutes", '1m:100 2m:300 2m:500 10m:500 2m:0'),
   },
+
   seedNeedsApiKey: true,
   usesWidget: false,
   metricPrefix: 'luneo_render_',

@@ -8,7 +8,7 @@
  * so the load model, the worker division and the production guard apply
  * unchanged.
  */
-import { peakConcurrency, type Stage, validateStages } from './model.ts';
+import { peakConcurrency, type Profile, type Stage, validateStages } from './model.ts';
 
 export class StageSyntaxError extends Error {
   override name = 'StageSyntaxError';
@@ -57,6 +57,11 @@ function checked(stages: Stage[], source: string): Stage[] {
 export function parseStages(values: readonly string[]): Stage[] {
   if (values.length === 0) throw new StageSyntaxError('--stage needs at least one DURATION:USERS');
   return checked(values.map(parseStage), '--stage');
+}
+
+/** A named profile in the same syntax, as the flows declare theirs: `profile('smoke', '…', '5s:20 15s:20 5s:0')`. */
+export function profile(name: string, description: string, stages: string): Profile {
+  return { name, description, stages: checked(stages.trim().split(/\s+/).map(parseStage), `profile ${name}`) };
 }
 
 /**
