@@ -13,34 +13,59 @@ import type { FaultsPatch, SandboxOptionsInput } from './types.ts';
 /** Prisma's default connection_limit on a 2-CPU host: num_cpus × 2 + 1. */
 const DEFAULT_POOL_SIZE = 5;
 
-const USAGE = `Usage: node sandbox/cli.ts [options]
+/** Every option once: parseArgs reads the type, the usage is written from the rest. */
+const OPTIONS = {
+  port: { type: 'string', arg: 'N', help: `API port (default ${CLI_API_PORT})` },
+  'widget-port': { type: 'string', arg: 'N', help: `widget host port (default ${CLI_WIDGET_PORT})` },
+  host: { type: 'string', arg: 'ADDR', help: `loopback address to bind (default ${DEFAULTS.host})` },
+  'time-factor': { type: 'string', arg: 'X', help: 'multiply render processing times (default 1; 0.01 = 100x faster)' },
+  'worker-concurrency': { type: 'string', arg: 'N', help: `render worker slots (default ${DEFAULTS.render.workerConcurrency})` },
+  'job-failure-rate': { type: 'string', arg: 'P', help: 'probability 0..1 that a render fails (default 0)' },
+  'rate-limit': { type: 'string', arg: 'N/SECONDS', help: 'N requests per window per client, e.g. 100/60 (default off)' },
+  'rate-limit-scope': { type: 'string', arg: 'S', help: 'all | embed (default all)' },
+  limiter: {
+    type: 'string',
+    arg: 'STYLE',
+    help: "fixed | throttler (the platform's development ThrottlerGuard: embed token route, X-RateLimit-*) | express (production: every path, RateLimit-Policy)",
+  },
+  'slow-down': { type: 'boolean', help: "production's express-slow-down: +500 ms per request after the 100th in 15 min" },
+  platform: {
+    type: 'boolean',
+    help: "the platform's real code: health/metrics need the user token, no validate route, prioritized backlog, same-second logins answer 500, strict refresh rotation",
+  },
+  'health-auth': { type: 'boolean', help: 'v1 health and metrics need the user token' },
+  'no-validate-route': { type: 'boolean', help: 'no POST embed/validate route (404)' },
+  'cookie-login': { type: 'boolean', help: 'v1 login puts the tokens only in httpOnly cookies (mainline)' },
+  'sync-render': { type: 'boolean', help: 'v1 render/2d|3d answer with the finished render (mainline)' },
+  prioritized: { type: 'boolean', help: "every v1 job gets a priority: the backlog is in BullMQ's prioritized state" },
+  'concurrent-login-500': { type: 'boolean', help: 'a second login of one user within the same second answers 500' },
+  'access-token-ttl': { type: 'string', arg: 'SEC', help: `v1 access token lifetime (default ${DEFAULTS.accessTokenTtlSec})` },
+  faults: { type: 'string', arg: 'JSON', help: `initial faults, e.g. '{"errors":{"embed.token":0.05}}'` },
+  backed: { type: 'boolean', help: 'shops in PostgreSQL, nonces in Redis, renders through BullMQ, metrics from prom-client: needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL' },
+  'pool-size': { type: 'string', arg: 'N', help: `the backed API's PostgreSQL pool size (default ${DEFAULT_POOL_SIZE})` },
+  'query-ms': { type: 'string', arg: 'N', help: 'backed: each shop lookup takes N ms in the database (pg_sleep; default 0)' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} as const satisfies Record<string, { type: 'string' | 'boolean'; arg?: string; short?: string; help: string }>;
 
-  --port N                  API port (default ${CLI_API_PORT})
-  --widget-port N           widget host port (default ${CLI_WIDGET_PORT})
-  --host ADDR               loopback address to bind (default ${DEFAULTS.host})
-  --time-factor X           multiply render processing times (default 1; 0.01 = 100x faster)
-  --worker-concurrency N    render worker slots (default ${DEFAULTS.render.workerConcurrency})
-  --job-failure-rate P      probability 0..1 that a render fails (default 0)
-  --rate-limit N/SECONDS    N requests per window per client, e.g. 100/60 (default off)
-  --rate-limit-scope S      all | embed (default all)
-  --limiter STYLE           fixed | throttler (the platform's development ThrottlerGuard: embed token
-                            route, X-RateLimit-*) | express (production: every path, RateLimit-Policy)
-  --slow-down               production's express-slow-down: +500 ms per request after the 100th in 15 min
-  --platform                the platform's real code: health/metrics need the user token, no validate
-                            route, prioritized backlog, same-second logins answer 500, strict refresh rotation
-  --health-auth             v1 health and metrics need the user token
-  --no-validate-route       no POST embed/validate route (404)
-  --cookie-login            v1 login puts the tokens only in httpOnly cookies (mainline)
-  --sync-render             v1 render/2d|3d answer with the finished render (mainline)
-  --prioritized             every v1 job gets a priority: the backlog is in BullMQ's prioritized state
-  --concurrent-login-500    a second login of one user within the same second answers 500
-  --access-token-ttl SEC    v1 access token lifetime (default ${DEFAULTS.accessTokenTtlSec})
-  --faults JSON             initial faults, e.g. '{"errors":{"embed.token":0.05}}'
-  --backed                  shops in PostgreSQL, nonces in Redis, renders through BullMQ, metrics from
-                            prom-client: needs LUNEO_SANDBOX_POSTGRES_URL and LUNEO_SANDBOX_REDIS_URL
-  --pool-size N             the backed API's PostgreSQL pool size (default ${DEFAULT_POOL_SIZE})
-  --query-ms N              backed: each shop lookup takes N ms in the database (pg_sleep; default 0)
-  -h, --help                show this help`;
+/** The usage, from the table: each option's help wrapped at 110 columns beside its name. */
+function usage(): string {
+  const lines = ['Usage: node sandbox/cli.ts [options]', ''];
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const flag = `${'short' in o ? `-${o.short}, ` : ''}--${name}${'arg' in o ? ` ${o.arg}` : ''}`;
+    const words = o.help.split(' ');
+    let line = `  ${flag.padEnd(26)}`;
+    for (const w of words) {
+      if (line.length + w.length > 110 && line.trim() !== flag) {
+        lines.push(line.trimEnd());
+        line = ' '.repeat(28);
+      }
+      line += `${w} `;
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines.join('\n');
+}
+const USAGE = usage();
 
 class UsageError extends Error {}
 
@@ -62,31 +87,8 @@ export function parseCli(argv: string[]): { help: true } | { help: false; option
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        'widget-port': { type: 'string' },
-        host: { type: 'string' },
-        'time-factor': { type: 'string' },
-        'worker-concurrency': { type: 'string' },
-        'job-failure-rate': { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'rate-limit-scope': { type: 'string' },
-        'access-token-ttl': { type: 'string' },
-        limiter: { type: 'string' },
-        'slow-down': { type: 'boolean' },
-        platform: { type: 'boolean' },
-        'health-auth': { type: 'boolean' },
-        'no-validate-route': { type: 'boolean' },
-        'cookie-login': { type: 'boolean' },
-        'sync-render': { type: 'boolean' },
-        prioritized: { type: 'boolean' },
-        'concurrent-login-500': { type: 'boolean' },
-        faults: { type: 'string' },
-        backed: { type: 'boolean' },
-        'pool-size': { type: 'string' },
-        'query-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: OPTIONS,
+
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);
