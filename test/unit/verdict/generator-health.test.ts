@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../../src/metric-names.ts';
-import { GENERATOR_LIMITS, generatorHealth, isSaturated } from '../../../src/verdict/generator-health.ts';
+import { describeStretch, GENERATOR_LIMITS, generatorHealth, isSaturated } from '../../../src/verdict/generator-health.ts';
 import { delayWithoutResolution, type GeneratorReading, SaturationTally } from '../../../src/user/generator-monitor.ts';
 import type { PeriodReport, Summary } from '../../../src/verdict/summary.ts';
 
@@ -140,5 +140,29 @@ describe('generatorHealth over the combined metrics', () => {
     const h = generatorHealth({ counters: { 'vusers.created': 1 }, summaries: {} }, []);
     assert.equal(h.overloaded, false);
     assert.ok(!('eventLoopDelayP99Ms' in h) && !('busyShare' in h));
+  });
+});
+
+describe('where a stretch lies', () => {
+  const T = 1_800_000_000_000;
+  /** Periods of 10 s: users present and planned (all workers), each as a mean over the period. */
+  const periods = (present: number[], planned?: number[]): PeriodReport[] =>
+    present.map((u, i) => ({
+      period: T + i * 10_000,
+      counters: { [L.userSeconds]: u * 10, ...(planned ? { [L.plannedUserSeconds]: (planned[i] ?? 0) * 10 } : {}) },
+      summaries: {},
+    }));
+
+  it("the profile's peak is where the plan peaked, though an overloaded generator's users came late and crowded a later period", () => {
+    // Planned 900 at 20-30 s; the users present lagged at 600 there and reached 900 after the profile's end.
+    const p = periods([10, 300, 600, 900, 450], [10, 450, 900, 0, 0]);
+    assert.equal(describeStretch(p, [T + 20_000], 0), '20–30 s into the run, with 600 users (the peak)');
+    assert.equal(describeStretch(p, [T + 10_000], 0), '10–20 s into the run, with 300 users');
+  });
+
+  it('without the plan (older files): the users present', () => {
+    const p = periods([10, 300, 600, 900, 450]);
+    assert.equal(describeStretch(p, [T + 20_000], 0), '20–30 s into the run, with 600 users');
+    assert.equal(describeStretch(p, [T + 30_000], 0), '30–40 s into the run, with 900 users (the peak)');
   });
 });
