@@ -25,7 +25,7 @@ import {
 
 /** The environment's Retry-After policy: every request of a visitor honours it. */
 function policyOf(context: VUContext) {
-  return settingsFor(runVars(context)).render.rateLimit;
+  return settingsFor(runVars(context)).rateLimit;
 }
 
 const M = METRICS.embed;

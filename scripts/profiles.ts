@@ -48,16 +48,16 @@ export function rendered(scenario: ScenarioName): string {
 const FLOWS_DIR = path.join(ROOT, 'src', 'flows');
 const FLOW_TABLE = path.join(FLOWS_DIR, 'table.ts');
 
-/** The flows the flow files describe: each `export const <name> = { … } satisfies FlowDescription`, by file. */
+/** The flows the flow files describe: each `export const <name> = { … } satisfies FlowDescription` (or `<ItsSettings>`), by file. */
 export function flowFiles(): { file: string; name: string }[] {
   const out: { file: string; name: string }[] = [];
   for (const file of readdirSync(FLOWS_DIR).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'table.ts').sort()) {
     const text = readFileSync(path.join(FLOWS_DIR, file), 'utf8');
-    // Each exported constant up to the next export: a flow's ends in `} satisfies FlowDescription;`.
+    // Each exported constant up to the next export: a flow's ends in `} satisfies FlowDescription;` (or `FlowDescription<ItsSettings>;`).
     const starts = [...text.matchAll(/^export const (\w+) = /gm)];
     starts.forEach((m, i) => {
       const body = text.slice(m.index, starts[i + 1]?.index ?? text.length);
-      if (/^\} satisfies FlowDescription;/m.test(body)) out.push({ file, name: m[1] as string });
+      if (/^\} satisfies FlowDescription(<\w+>)?;/m.test(body)) out.push({ file, name: m[1] as string });
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -8,7 +8,7 @@ import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { peakConcurrency } from '../load/model.ts';
 import { publishRunAccess, publishRunInfo } from './info.ts';
 import { banner, expectedPeakRate, type FlowName, prepareRun } from './setup.ts';
-import type { RunVars } from '../user/vu-runtime.ts';
+import { type RunVars, vuSettingsOf } from '../user/vu-runtime.ts';
 import { EXIT } from '../verdict/exit-codes.ts';
 
 
@@ -50,7 +50,7 @@ export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Prom
         luneoDialect: s.dialect,
         luneoEpochMs: epochAtHandOver(),
         luneoStages: String(context.vars.luneoStages),
-        luneoSettings: JSON.stringify({ embed: s.embed, render: s.render, deployment: s.deployment, loginSpreadMs: s.loginSpreadMs }),
+        luneoSettings: JSON.stringify(vuSettingsOf(s)),
       };
       if (plan.session) vars.luneoSession = plan.session;
       publishRunInfo({
@@ -67,7 +67,7 @@ export function makeBeforeHook(scenario: FlowName): (context: VUContext) => Prom
           return Number(vars.luneoEpochMs);
         },
       });
-      publishRunAccess({ deployment: s.deployment, rateLimit: s.render.rateLimit });
+      publishRunAccess({ deployment: s.deployment, rateLimit: s.rateLimit });
       Object.assign(context.vars, vars);
     } catch (err) {
       console.error(`\nluneo-load-tests: ${redact((err as Error).message, secretsFromEnv())}\n`);

@@ -13,7 +13,8 @@ import { hostOf } from '../api/rate-limit-gate.ts';
 import { processGate } from '../api/process-gate.ts';
 import { renderInput } from '../flows/render-job.ts';
 import { originForShop } from '../flows/embed-visit.ts';
-import { FLOWS, type FlowName } from '../flows/index.ts';
+import { FLOWS, type FlowName, sectionOf } from '../flows/index.ts';
+import type { FlowDescription } from '../flows/flow.ts';
 import { ConfigError, environmentsDir, loadSettings, type RunSettings } from '../config/environments.ts';
 import { type PreflightFetch, preflight } from './preflight.ts';
 import { ACCEPT_RATE_LIMIT_VARIABLE, checkRateLimits, type RouteKey } from './rate-limit-check.ts';
@@ -51,7 +52,8 @@ export function checkGuard(settings: RunSettings, stages: readonly Stage[], env:
 
 /** Request rate the profile should reach at its peak, from the flow's shape. */
 export function expectedPeakRate(scenario: FlowName, settings: RunSettings, stages: readonly Stage[]): number {
-  return FLOWS[scenario].peakRate(settings, peakConcurrency(stages));
+  const flow: FlowDescription = FLOWS[scenario];
+  return flow.peakRate(settings, sectionOf(flow, settings), peakConcurrency(stages));
 }
 
 export function banner(plan: RunPlan): string {
@@ -119,10 +121,10 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
     throw new ConfigError((err as Error).message);
   }
   checkGuard(settings, stages, env);
-  const flow = FLOWS[input.scenario];
+  const flow: FlowDescription = FLOWS[input.scenario];
   const credentials = resolveCredentials(settings, flow, env);
   const gate = processGate();
-  const policy = settings.render.rateLimit;
+  const policy = settings.rateLimit;
   let session: SessionState | undefined;
   let auth: AuthSession | undefined;
   if (credentials?.dialect === 'v1') {
@@ -173,7 +175,7 @@ export async function prepareRun(input: PrepareInput): Promise<RunPlan> {
   for (const w of walked.warnings) warn(`luneo-load-tests: preflight: ${w}`);
   if (flow.load) {
     const hostOfRoute = (r: RouteKey) => hostOf(r === 'widget' ? settings.widgetUrl : settings.baseUrl);
-    const finding = checkRateLimits(walked.observations, flow.routeRates(settings), hostOfRoute, stages, settings);
+    const finding = checkRateLimits(walked.observations, flow.routeRates(settings, sectionOf(flow, settings)), hostOfRoute, stages, settings);
     if (finding.limited || finding.slowedDown) {
       const head = `rate limits: this run would measure the platform's rate limiter, not the platform (${settings.environment}, ${settings.baseUrl}):`;
       if (env[ACCEPT_RATE_LIMIT_VARIABLE]?.trim() !== '1') {

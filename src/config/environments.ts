@@ -9,21 +9,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type BackoffPolicy, DEFAULT_BACKOFF, validateBackoff } from '../api/backoff.ts';
-import { defaultDeployment, type Deployment, type Dialect, isDialect, RENDER_TYPES, type RenderType, ROUTE_PLACEHOLDERS, type RouteTemplates } from '../api/dialect.ts';
+import { defaultDeployment, type Deployment, type Dialect, isDialect, ROUTE_PLACEHOLDERS, type RouteTemplates } from '../api/dialect.ts';
 import { ENVIRONMENTS, type EnvironmentName, isEnvironmentName } from '../load/profiles.ts';
+import { FLOWS, type FlowName } from '../flows/index.ts';
+import { numbers, readSection, unknownKeys } from './section.ts';
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from '../api/retry-after.ts';
 import { type AbortSettings, abortSettingsFrom } from '../verdict/abort.ts';
 import { type ObserveSettings, observeProblems, observeSettingsFrom } from '../observe/settings.ts';
 import type { Env } from './env.ts';
 import { isRecord } from './record.ts';
 
-export interface Range {
-  min: number;
-  max: number;
-}
+export type { Range } from './section.ts';
 
-export interface RunSettings {
+/** What every run reads; each flow's own section (`embed:`, `render:`) comes beside it, under the flow's name. */
+export interface CoreSettings {
   environment: EnvironmentName;
   description: string;
   baseUrl: string;
@@ -43,18 +42,19 @@ export interface RunSettings {
   slowDownRemoved: boolean;
   /** worker threads spread the logins they make on their own over this window */
   loginSpreadMs: number;
-  embed: { iframeDelayMs: Range; viewMs: Range };
-  render: {
-    mix: Record<RenderType, number>;
-    thinkMs: Range;
-    poll: BackoffPolicy;
-    rateLimit: RateLimitPolicy;
-  };
+  /** Retry-After: every request of every flow follows it (src/api/retry-after.ts) */
+  rateLimit: RateLimitPolicy;
   /** the abort switch's limits (src/verdict/abort.ts) */
   abort: AbortSettings;
   /** what the server-side sources read (src/observe/settings.ts); their URLs come from the variables in src/observe/variables.ts */
   observe: ObserveSettings;
 }
+
+/** The flows that read a section of their own (src/flows/<flow>.ts `settings`), each under its name. */
+type FlowsWithSettings = { [K in FlowName]: (typeof FLOWS)[K] extends { settings: (...args: never[]) => unknown } ? K : never }[FlowName];
+export type FlowSettings = { [K in FlowsWithSettings]: ReturnType<(typeof FLOWS)[K]['settings']> };
+
+export type RunSettings = CoreSettings & FlowSettings;
 
 
 export class ConfigError extends Error {
@@ -104,17 +104,15 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
   const dialectRaw = env.LUNEO_DIALECT?.trim() || str('DIALECT');
   if (!isDialect(dialectRaw)) problems.push(`DIALECT must be "seed" or "v1", got ${JSON.stringify(dialectRaw ?? null)}`);
 
-  const embed = section(doc, 'embed', ['iframeDelayMs', 'viewMs'], problems);
-  const render = section(doc, 'render', ['mix', 'thinkMs', 'poll', 'rateLimit'], problems);
   const apiSection = section(doc, 'api', API_KEYS, problems);
   const dialect: Dialect = isDialect(dialectRaw) ? dialectRaw : 'seed';
   // The api section describes the deployment in the file's own dialect: LUNEO_DIALECT naming the other one starts from its defaults.
   const api = str('DIALECT') === undefined || str('DIALECT') === dialect ? apiSection : {};
-  unknownKeys(doc, '', TOP_LEVEL_KEYS, problems);
+  unknownKeys(doc, '', settingKeys().top, problems);
   for (const key of ['guarded', 'sandbox'] as const) {
     if (doc[key] !== undefined && typeof doc[key] !== 'boolean') problems.push(`${key} must be true or false, got ${JSON.stringify(doc[key])}`);
   }
-  const settings: RunSettings = {
+  const core: CoreSettings = {
     environment,
     description: str('description') ?? environment,
     baseUrl,
@@ -125,29 +123,40 @@ export function settingsFrom(environment: EnvironmentName, raw: unknown, env: En
     deployment: deploymentFrom(api, dialect, problems),
     slowDownRemoved: bool(api.slowDownRemoved, false, 'api.slowDownRemoved', problems),
     loginSpreadMs: nonNegative(api.loginSpreadMs, 2000, 'api.loginSpreadMs', problems),
-    embed: {
-      iframeDelayMs: range(embed.iframeDelayMs, { min: 0, max: 500 }, 'embed.iframeDelayMs', problems),
-      viewMs: range(embed.viewMs, { min: 1000, max: 3000 }, 'embed.viewMs', problems),
-    },
-    render: {
-      mix: mix(render.mix, problems),
-      thinkMs: range(render.thinkMs, { min: 1000, max: 4000 }, 'render.thinkMs', problems),
-      poll: numbers(render.poll, DEFAULT_BACKOFF, 'render.poll', problems),
-      rateLimit: numbers(render.rateLimit, DEFAULT_RATE_LIMIT_POLICY, 'render.rateLimit', problems),
-    },
+    rateLimit: numbers(doc.rateLimit, DEFAULT_RATE_LIMIT_POLICY, 'rateLimit', problems),
     abort: abortSettingsFrom(doc.abort, problems),
     observe: observeSettingsFrom(doc.observe, problems),
   };
+  // Each flow reads its own section: its keys, defaults and checks live with the flow.
+  const own: Record<string, unknown> = {};
+  for (const name of flowSectionNames()) {
+    const { reader, finish } = readSection(doc, name, problems);
+    own[name] = FLOWS[name].settings(reader);
+    finish();
+  }
+  const settings = { ...core, ...own } as RunSettings;
   problems.push(...observeProblems(env));
-  problems.push(...validateBackoff(settings.render.poll).map((p) => `render.poll: ${p}`));
   if (problems.length > 0) {
     throw new ConfigError(`${source}:\n  - ${problems.join('\n  - ')}`);
   }
   return settings;
 }
 
-const TOP_LEVEL_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'api', 'embed', 'render', 'abort', 'observe'];
+/** Read when asked, not at import: a flow module that one day reads the settings must not find the table half made. */
+const flowSectionNames = (): FlowsWithSettings[] => (Object.keys(FLOWS) as FlowName[]).filter((n): n is FlowsWithSettings => 'settings' in FLOWS[n]);
+const CORE_KEYS = ['description', 'BASE_URL', 'WIDGET_URL', 'DIALECT', 'guarded', 'sandbox', 'api', 'rateLimit'];
 const API_KEYS = ['routes', 'tokensFrom', 'cookies', 'refreshRotates', 'syncRender', 'slowDownRemoved', 'loginSpreadMs'];
+
+/** Every flow's own section of the settings, by the flow's name. */
+export function flowSections(s: RunSettings): FlowSettings {
+  // Object.fromEntries loses the keys' names; they are exactly the flows that read a section.
+  return Object.fromEntries(flowSectionNames().map((name) => [name, s[name]])) as FlowSettings;
+}
+
+/** The keys an environment file may hold at its top and under `api:` (docs/settings.md lists each; a test checks). */
+export function settingKeys(): { top: string[]; api: string[] } {
+  return { top: [...CORE_KEYS, ...flowSectionNames(), 'abort', 'observe'], api: [...API_KEYS] };
+}
 
 function bool(v: unknown, dflt: boolean, key: string, problems: string[]): boolean {
   if (v === undefined) return dflt;
@@ -217,13 +226,6 @@ function deploymentFrom(api: Record<string, unknown>, dialect: Dialect, problems
   return dep;
 }
 
-/** A typo must not pass silently: `gaurded: true` would otherwise unguard production. */
-function unknownKeys(v: Record<string, unknown>, prefix: string, known: readonly string[], problems: string[]): void {
-  for (const k of Object.keys(v)) {
-    if (!known.includes(k)) problems.push(`${prefix}unknown setting "${k}" (known: ${known.join(', ')})`);
-  }
-}
-
 function section(doc: Record<string, unknown>, key: string, known: readonly string[], problems: string[]): Record<string, unknown> {
   const v = doc[key];
   if (v === undefined || v === null) return {};
@@ -251,45 +253,4 @@ function checkUrl(name: string, value: string | undefined, problems: string[]): 
   if (u.search || u.hash) problems.push(`${name} must not carry a query or fragment: ${value}`);
   if (u.username || u.password) problems.push(`${name} must not carry credentials: put them in the environment variables instead`);
   return value.replace(/\/+$/, '');
-}
-
-function range(v: unknown, dflt: Range, key: string, problems: string[]): Range {
-  if (v === undefined) return dflt;
-  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && x >= 0) && v[0] <= v[1]) {
-    return { min: v[0], max: v[1] };
-  }
-  problems.push(`${key} must be [min, max] in milliseconds with 0 <= min <= max`);
-  return dflt;
-}
-
-function mix(v: unknown, problems: string[]): Record<RenderType, number> {
-  const dflt: Record<RenderType, number> = { '2d': 60, '3d': 30, ar: 10 };
-  if (v === undefined) return dflt;
-  if (!isRecord(v)) {
-    problems.push('render.mix must map render types (2d, 3d, ar) to weights');
-    return dflt;
-  }
-  const out: Record<RenderType, number> = { '2d': 0, '3d': 0, ar: 0 };
-  for (const [k, w] of Object.entries(v)) {
-    if (!(RENDER_TYPES as readonly string[]).includes(k)) problems.push(`render.mix: unknown render type "${k}" (use 2d, 3d, ar)`);
-    else if (typeof w !== 'number' || w < 0) problems.push(`render.mix.${k} must be a weight >= 0`);
-    else out[k as RenderType] = w;
-  }
-  if (Object.values(out).every((w) => w === 0)) problems.push('render.mix needs at least one weight above 0');
-  return out;
-}
-
-function numbers<T extends object>(v: unknown, dflt: T, key: string, problems: string[]): T {
-  if (v === undefined) return dflt;
-  if (!isRecord(v)) {
-    problems.push(`${key} must be a mapping`);
-    return dflt;
-  }
-  const out: Record<string, number> = { ...(dflt as Record<string, number>) };
-  for (const [k, val] of Object.entries(v)) {
-    if (!(k in dflt)) problems.push(`${key}: unknown setting "${k}" (known: ${Object.keys(dflt).join(', ')})`);
-    else if (typeof val !== 'number' || !Number.isFinite(val)) problems.push(`${key}.${k} must be a number`);
-    else out[k] = val;
-  }
-  return out as T;
 }

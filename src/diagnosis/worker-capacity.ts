@@ -5,6 +5,8 @@
  * worker slots (and workers, at the concurrency measured per worker) that
  * would hold the profile's peak of concurrent renders.
  */
+import type { RunSettings } from '../config/environments.ts';
+import { mid } from '../flows/flow.ts';
 import { FLOWS } from '../flows/index.ts';
 import { peakConcurrency } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
@@ -12,7 +14,7 @@ import type { ResultsFile } from '../results/recorder.ts';
 import { holdWindow } from '../results/recorder.ts';
 
 /** When the run did not say (an -o file): the middle of the default render think time, 1–4 s (docs/settings.md, render.thinkMs). */
-export const DEFAULT_THINK_SEC = 2.5;
+const DEFAULT_THINK_SEC = 2.5;
 
 /** Workers are planned to run at most this busy: a queue grows without bound as utilisation nears 1. */
 export const TARGET_UTILISATION = 0.7;
@@ -56,10 +58,11 @@ function meanIn(r: ResultsFile, key: string, from: number, to: number): { mean: 
   return { mean: pts.reduce((n, [, v]) => n + v, 0) / pts.length, max: Math.max(...pts.map(([, v]) => v)) };
 }
 
-/** undefined for a run without render jobs. */
-export function workerCapacity(r: ResultsFile, thinkSec: number): WorkerCapacity | undefined {
+/** undefined for a run without render jobs; `settings`: the run's environment, for its think time. */
+export function workerCapacity(r: ResultsFile, settings?: RunSettings): WorkerCapacity | undefined {
   const flow = FLOWS.render;
   if (r.luneo.scenario !== flow.name) return undefined;
+  const thinkSec = settings ? mid(settings.render.thinkMs) / 1000 : DEFAULT_THINK_SEC;
   const R = METRICS.render;
   const { from, to } = holdWindow(r.intermediate);
   const holdSeconds = (to - from) / 1000;

@@ -16,6 +16,6 @@ export const contract = {
   usesWidget: true,
   metricPrefix: 'luneo_contract_',
   steps: [],
-  routeRates: (_settings) => ({}),
-  peakRate: (_settings, _peak) => 1,
+  routeRates: () => ({}),
+  peakRate: () => 1,
 } satisfies FlowDescription;

@@ -6,6 +6,7 @@
 import { classifyValidationFailure, errorMessageOf, extractEmbedGrant, isValidationAccepted, routes } from '../api/dialect.ts';
 import { METRICS } from '../metric-names.ts';
 import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
+import type { Range, SectionReader } from '../config/section.ts';
 import { type FlowDescription, mid } from './flow.ts';
 import { profile } from '../load/stages.ts';
 
@@ -45,6 +46,18 @@ export async function walkEmbed(w: Walk, i: PreflightInput): Promise<void> {
   });
 }
 
+/** The environment file's `embed:` section. */
+export interface EmbedSettings {
+  /** pause before the widget document */
+  iframeDelayMs: Range;
+  /** a visitor looks at the widget this long */
+  viewMs: Range;
+}
+
+function embedSettings(s: SectionReader): EmbedSettings {
+  return { iframeDelayMs: s.range('iframeDelayMs', { min: 0, max: 500 }), viewMs: s.range('viewMs', { min: 1000, max: 3000 }) };
+}
+
 export const embed = {
   name: 'embed',
   title: 'the embed widget',
@@ -67,14 +80,15 @@ export const embed = {
     { metric: METRICS.embed.validateMs, title: 'Nonce validation' },
     { metric: METRICS.embed.handshakeMs, title: 'Whole handshake' },
   ],
-  routeRates(settings) {
+  settings: embedSettings,
+  routeRates(_settings, own) {
     // 3 requests per page view; a page view lasts the two pauses plus ~3 round trips.
-    const perView = 1 / ((mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15);
+    const perView = 1 / ((mid(own.iframeDelayMs) + mid(own.viewMs)) / 1000 + 0.15);
     return { embedToken: perView, widget: perView, embedValidate: perView };
   },
-  peakRate(settings, peak) {
-    const viewSec = (mid(settings.embed.iframeDelayMs) + mid(settings.embed.viewMs)) / 1000 + 0.15;
+  peakRate(_settings, own, peak) {
+    const viewSec = (mid(own.iframeDelayMs) + mid(own.viewMs)) / 1000 + 0.15;
     return (3 * peak) / viewSec;
   },
   walk: walkEmbed,
-} satisfies FlowDescription;
+} satisfies FlowDescription<EmbedSettings>;

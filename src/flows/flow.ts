@@ -6,10 +6,12 @@
 import type { Profile } from '../load/model.ts';
 import type { EnvironmentName } from '../load/profiles.ts';
 import type { RouteKey } from '../before/rate-limit-check.ts';
-import type { RunSettings } from '../config/environments.ts';
+import type { CoreSettings } from '../config/environments.ts';
 import type { PreflightInput, Walk } from '../before/walk.ts';
+import type { SectionReader } from '../config/section.ts';
 
-export interface FlowDescription {
+/** S: the flow's own settings, read from its section of the environment files (`settings`). */
+export interface FlowDescription<S extends object = object> {
   name: string;
   /** what the flow is, in a sentence's words: "the render pipeline" */
   title: string;
@@ -31,10 +33,16 @@ export interface FlowDescription {
   steps: readonly { metric: string; title: string }[];
   /** its metrics include render jobs (outcomes, processing time) */
   renderJobs?: boolean;
+  /**
+   * Its own section of the environment files, under its name (`embed:`): read, with its defaults and checks,
+   * into the run's settings under the same name (settings.embed), so that a flow's settings add no line to
+   * src/config/environments.ts.
+   */
+  settings?(section: SectionReader): S;
   /** requests each user sends per second on each route at steady state: the rate-limit check */
-  routeRates(settings: RunSettings): Partial<Record<RouteKey, number>>;
+  routeRates(settings: CoreSettings, own: S): Partial<Record<RouteKey, number>>;
   /** the requests per second the profile's peak of `peak` users sends */
-  peakRate(settings: RunSettings, peak: number): number;
+  peakRate(settings: CoreSettings, own: S, peak: number): number;
   /** the preflight's walk: the flow's steps, once */
   walk?(w: Walk, i: PreflightInput): Promise<void>;
 }

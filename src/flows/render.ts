@@ -4,7 +4,10 @@
  * as one description the rest of the package reads, and the job's pure
  * logic (render-job.ts).
  */
-import { extractJobId, extractJobOutcome, extractRenderResult, routes } from '../api/dialect.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, validateBackoff } from '../api/backoff.ts';
+import { extractJobId, extractJobOutcome, extractRenderResult, RENDER_TYPES, type RenderType, routes } from '../api/dialect.ts';
+import type { Range, SectionReader } from '../config/section.ts';
+import { isRecord } from '../config/record.ts';
 import { METRICS } from '../metric-names.ts';
 import { apiAnswer, type PreflightInput, type Walk } from '../before/walk.ts';
 import { type FlowDescription, mid } from './flow.ts';
@@ -37,6 +40,40 @@ export async function walkRender(w: Walk, i: PreflightInput): Promise<void> {
   );
 }
 
+/** The environment file's `render:` section. */
+export interface RenderSettings {
+  /** the share of each render type */
+  mix: Record<RenderType, number>;
+  /** pause between renders */
+  thinkMs: Range;
+  poll: BackoffPolicy;
+}
+
+function renderSettings(s: SectionReader): RenderSettings {
+  const poll = s.numbers('poll', DEFAULT_BACKOFF);
+  for (const p of validateBackoff(poll)) s.problem(`poll: ${p}`);
+  // It governs every flow's requests, so it left this section: say where it went rather than "unknown setting".
+  if (s.raw('rateLimit') !== undefined) s.problem('rateLimit is now a top-level setting (rateLimit: { … } beside api:): every flow follows it');
+  return { mix: mix(s), thinkMs: s.range('thinkMs', { min: 1000, max: 4000 }), poll };
+}
+
+function mix(s: SectionReader): Record<RenderType, number> {
+  const v = s.raw('mix');
+  if (v === undefined) return { '2d': 60, '3d': 30, ar: 10 };
+  if (!isRecord(v)) {
+    s.problem('mix must map render types (2d, 3d, ar) to weights');
+    return { '2d': 60, '3d': 30, ar: 10 };
+  }
+  const out: Record<RenderType, number> = { '2d': 0, '3d': 0, ar: 0 };
+  for (const [k, w] of Object.entries(v)) {
+    if (!(RENDER_TYPES as readonly string[]).includes(k)) s.problem(`mix: unknown render type "${k}" (use 2d, 3d, ar)`);
+    else if (typeof w !== 'number' || w < 0) s.problem(`mix.${k} must be a weight >= 0`);
+    else out[k as RenderType] = w;
+  }
+  if (Object.values(out).every((w) => w === 0)) s.problem('mix needs at least one weight above 0');
+  return out;
+}
+
 /** A poll every few seconds while a job runs: its first wait, doubled. */
 const pollSeconds = (initialMs: number) => Math.max(0.5, initialMs / 1000) * 2;
 
@@ -61,15 +98,16 @@ export const render = {
     { metric: METRICS.render.statusMs, title: 'Render status poll' },
   ],
   renderJobs: true,
-  routeRates(settings) {
-    const thinkSec = mid(settings.render.thinkMs) / 1000;
+  settings: renderSettings,
+  routeRates(settings, own) {
+    const thinkSec = mid(own.thinkMs) / 1000;
     if (settings.deployment.syncRender) return { renderEnqueue: 1 / (thinkSec + 0.5) };
-    const pollSec = pollSeconds(settings.render.poll.initialMs);
+    const pollSec = pollSeconds(own.poll.initialMs);
     return { renderEnqueue: 1 / (thinkSec + 4 * pollSec), renderStatus: 1 / pollSec };
   },
-  peakRate(settings, peak) {
+  peakRate(_settings, own, peak) {
     // A render: one enqueue, then a poll every few seconds until done; think between renders.
-    return peak / pollSeconds(settings.render.poll.initialMs);
+    return peak / pollSeconds(own.poll.initialMs);
   },
   walk: walkRender,
-} satisfies FlowDescription;
+} satisfies FlowDescription<RenderSettings>;

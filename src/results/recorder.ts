@@ -17,8 +17,9 @@ import { evaluate, splitCheck } from '../verdict/check-values.ts';
 import { type EnsureSpec, judgeThresholds } from '../verdict/thresholds.ts';
 import type { ServerSection } from '../observe/signals.ts';
 import { type Diagnosis, diagnose } from '../diagnosis/diagnose.ts';
-import { DEFAULT_THINK_SEC, type WorkerCapacity, workerCapacity } from '../diagnosis/worker-capacity.ts';
-import { serverChecks, type ServerThresholds } from '../observe/thresholds.ts';
+import { type WorkerCapacity, workerCapacity } from '../diagnosis/worker-capacity.ts';
+import { serverChecks } from '../observe/thresholds.ts';
+import type { RunSettings } from '../config/environments.ts';
 import { redact, secretsFromEnv } from '../api/credentials.ts';
 import { redactDeep } from '../report/redaction.ts';
 import { readRunInfo, type RunInfo } from '../before/info.ts';
@@ -122,10 +123,8 @@ export interface RunRecorder {
   platformMetrics: PlatformSample[];
   /** what the observer saw of the server, set when it stops */
   server?: ServerSection;
-  /** the environment's server-side thresholds (observe.thresholds), judged over the hold */
-  serverThresholds?: ServerThresholds;
-  /** the render users' mean think time in this environment (s), for the worker capacity plan */
-  renderThinkSec?: number;
+  /** the environment's settings, once the run began: its server-side thresholds (judged over the hold), the think time the capacity plan uses */
+  settings?: RunSettings;
   /** the abort switch's record, when it stopped the run */
   abort?: AbortRecord;
 }
@@ -214,7 +213,7 @@ function phaseRows(phases: readonly PhaseRecord[]): GeneratorHealth['phases'] {
 
 export function summarize(rec: RunRecorder): ResultsFile {
   const aggregate = rec.aggregate ?? { counters: {}, summaries: {} };
-  const checks = [...judgeThresholds(rec.thresholds, aggregate), ...serverChecks(rec.serverThresholds, rec.server, holdWindow(rec.intermediate))];
+  const checks = [...judgeThresholds(rec.thresholds, aggregate), ...serverChecks(rec.settings?.observe.thresholds, rec.server, holdWindow(rec.intermediate))];
   const luneo = summarizeMetrics({ scenario: rec.scenario, aggregate, intermediate: rec.intermediate, checks, phases: phaseRows(rec.phases), ...(rec.abort ? { abort: rec.abort } : {}) });
   if (rec.thresholds) luneo.thresholds = rec.thresholds;
   const run = readRunInfo();
@@ -223,7 +222,7 @@ export function summarize(rec: RunRecorder): ResultsFile {
   if (rec.server) luneo.server = rec.server;
   const results = { aggregate, intermediate: rec.intermediate, luneo };
   luneo.diagnosis = diagnose(results);
-  const capacity = workerCapacity(results, rec.renderThinkSec ?? DEFAULT_THINK_SEC);
+  const capacity = workerCapacity(results, rec.settings);
   if (capacity) luneo.workerCapacity = capacity;
   return { aggregate, intermediate: rec.intermediate, luneo };
 }

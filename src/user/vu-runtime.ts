@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { HttpResponse, VUContext, VUEvents } from 'artillery';
 import { AuthSession, type SessionState } from '../api/auth-session.ts';
 import { runtimeCredentials } from '../api/credentials.ts';
-import type { RunSettings } from '../config/environments.ts';
+import { type FlowSettings, flowSections, type RunSettings } from '../config/environments.ts';
 import { decodeStages } from '../load/stages.ts';
 import { departureTime, type Stage } from '../load/model.ts';
 import { METRICS } from '../metric-names.ts';
@@ -44,7 +44,13 @@ export function runVars(context: VUContext): RunVars {
 
 let settingsCache: { text: string; settings: VuSettings } | undefined;
 
-export type VuSettings = Pick<RunSettings, 'embed' | 'render' | 'deployment' | 'loginSpreadMs'>;
+/** What a user's hooks read of the settings: the deployment, the login spread, the Retry-After policy and every flow's own section. */
+export type VuSettings = Pick<RunSettings, 'deployment' | 'loginSpreadMs' | 'rateLimit'> & FlowSettings;
+
+/** The settings the before hook hands to every worker (scenario variable luneoSettings). */
+export function vuSettingsOf(s: RunSettings): VuSettings {
+  return { ...flowSections(s), deployment: s.deployment, loginSpreadMs: s.loginSpreadMs, rateLimit: s.rateLimit };
+}
 
 /** The environment's settings, parsed once per worker and shared by its users (memory per user matters at 10,000). */
 export function settingsFor(vars: RunVars): VuSettings {
@@ -86,7 +92,7 @@ export function sessionFor(vars: RunVars, events: VUEvents): AuthSession {
         email,
         password,
         deployment: s.deployment,
-        rateLimit: s.render.rateLimit,
+        rateLimit: s.rateLimit,
         // Logins and refreshes go to the same host as the load: they wait at the same gate.
         gate,
         // Every worker starts from the before hook's session: its refresh token is not this worker's alone.

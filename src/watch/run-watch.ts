@@ -18,7 +18,6 @@ import type { Env } from '../config/env.ts';
 import type { RunSettings } from '../config/environments.ts';
 import type { Observer, Source } from '../observe/observer.ts';
 import type { ServerSection } from '../observe/signals.ts';
-import type { ServerThresholds } from '../observe/thresholds.ts';
 import type { PlatformSource } from '../observe/sources/platform.ts';
 import { serverStatus } from '../observe/status.ts';
 import { OBSERVE_SECRET_VARIABLES } from '../observe/variables.ts';
@@ -44,10 +43,8 @@ export class RunWatch {
   #stages: Stage[] | undefined;
   #abortSwitch: AbortSwitch | undefined;
   #observer: Promise<Observer | undefined> | undefined;
-  /** the render users' mean think time, for the worker capacity plan */
-  #renderThinkSec: number | undefined;
-  /** observe.thresholds, judged when the run ends */
-  #serverThresholds: ServerThresholds | undefined;
+  /** the environment's settings, handed to the results when the run ends (server thresholds, think time) */
+  #settings: RunSettings | undefined;
   /** the observer once started, for the status line */
   #latestObserver: Observer | undefined;
   #started = false;
@@ -81,8 +78,7 @@ export class RunWatch {
       return;
     }
     this.#observer = this.#startObserver(settings, env);
-    if (settings.observe.thresholds) this.#serverThresholds = settings.observe.thresholds;
-    this.#renderThinkSec = (settings.render.thinkMs.min + settings.render.thinkMs.max) / 2000;
+    this.#settings = settings;
     const limits = settings.abort;
     if (!abortEnabled(settings, env)) {
       const why = env[NO_ABORT_VARIABLE]?.trim() ? `${NO_ABORT_VARIABLE} is set` : `not enabled for ${settings.environment} (abort.enabled in its environment file)`;
@@ -141,11 +137,10 @@ export class RunWatch {
   }
 
   /** Before the results are written: an aborted run gets its aggregate, checks and phases as far as it went. */
-  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1] & { server?: ServerSection; serverThresholds?: ServerThresholds; renderThinkSec?: number }): Promise<void> {
+  async beforeFinish(rec: Parameters<typeof completeAbortedRun>[1] & { server?: ServerSection; settings?: RunSettings }): Promise<void> {
     if (this.#abortSwitch) await completeAbortedRun(this.#abortSwitch, rec);
     const observer = await this.#observer;
     if (observer) rec.server = await observer.stop();
-    if (this.#serverThresholds) rec.serverThresholds = this.#serverThresholds;
-    if (this.#renderThinkSec !== undefined) rec.renderThinkSec = this.#renderThinkSec;
+    if (this.#settings) rec.settings = this.#settings;
   }
 }

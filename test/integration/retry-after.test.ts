@@ -41,7 +41,7 @@ describe('Retry-After across all threads of the generator', { concurrency: 3 }, 
   }
 
   test('Retry-After 52 s within the maximum, 3 workers and the main-thread sampler (v1): nobody before it has passed, then the run goes on', async () => {
-    const env = { ...workersEnv(3), LUNEO_ENVIRONMENTS_DIR: environmentsWith('render:\n  rateLimit: { maxRetryAfterMs: 60000 }') };
+    const env = { ...workersEnv(3), LUNEO_ENVIRONMENTS_DIR: environmentsWith('rateLimit: { maxRetryAfterMs: 60000 }') };
     await withSandbox(oneLongRetryAfter(52), async (sb) => {
       const r = await loadRun({ scenario: 'render', sandbox: sb, dialect: 'v1', env, timeoutMs: 150_000 });
       const stats = sb.stats();

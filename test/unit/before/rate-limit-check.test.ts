@@ -39,7 +39,7 @@ describe('busiestUserSeconds', () => {
 });
 
 describe('checkRateLimits', () => {
-  const embedRates = FLOWS.embed.routeRates(settings);
+  const embedRates = FLOWS.embed.routeRates(settings, settings.embed);
 
   it("the development limiter on the token route alone counts that route's requests only", () => {
     const f = checkRateLimits(onToken(throttler), embedRates, host, LOCAL_EMBED, settings);
@@ -82,9 +82,9 @@ describe('checkRateLimits', () => {
   });
 
   it('render rates: polls dominate an asynchronous render; a synchronous one only enqueues', () => {
-    const r = FLOWS.render.routeRates(settings);
+    const r = FLOWS.render.routeRates(settings, settings.render);
     assert.ok((r.renderStatus ?? 0) > (r.renderEnqueue ?? 0));
-    const sync = FLOWS.render.routeRates({ ...settings, deployment: { ...settings.deployment, syncRender: true } });
+    const sync = FLOWS.render.routeRates({ ...settings, deployment: { ...settings.deployment, syncRender: true } }, settings.render);
     assert.equal(sync.renderStatus, undefined);
     assert.ok((sync.renderEnqueue ?? 0) > 0);
   });

@@ -8,6 +8,7 @@ import { ConfigError, environmentsDir, loadSettings, settingsFrom } from '../../
 import { DEFAULT_RATE_LIMIT_POLICY } from '../../../src/api/retry-after.ts';
 import { abortEnabled, DEFAULT_ABORT } from '../../../src/verdict/abort.ts';
 import { defaultDeployment } from '../../../src/api/dialect.ts';
+import { settingsFor, vuSettingsOf } from '../../../src/user/vu-runtime.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let dir = '';
@@ -54,7 +55,7 @@ describe('loadSettings: a valid file', () => {
     assert.deepEqual(s.render.mix, { '2d': 60, '3d': 30, ar: 10 });
     assert.deepEqual(s.render.thinkMs, { min: 1000, max: 4000 });
     assert.deepEqual(s.render.poll, DEFAULT_BACKOFF);
-    assert.deepEqual(s.render.rateLimit, DEFAULT_RATE_LIMIT_POLICY);
+    assert.deepEqual(s.rateLimit, DEFAULT_RATE_LIMIT_POLICY);
   });
 
   it('the description defaults to the environment name', () => {
@@ -66,7 +67,7 @@ describe('loadSettings: a valid file', () => {
       `${MINIMAL}guarded: true\nsandbox: true\n` +
         'embed:\n  iframeDelayMs: [10, 20]\n  viewMs: [100, 100]\n' +
         'render:\n  mix: { 2d: 1, ar: 3 }\n  thinkMs: [0, 50]\n' +
-        '  poll: { initialMs: 100, deadlineMs: 20000 }\n  rateLimit: { maxRetries: 2 }\n',
+        '  poll: { initialMs: 100, deadlineMs: 20000 }\nrateLimit: { maxRetries: 2 }\n',
     );
     assert.equal(s.guarded, true);
     assert.equal(s.sandbox, true);
@@ -76,7 +77,17 @@ describe('loadSettings: a valid file', () => {
     assert.deepEqual(s.render.thinkMs, { min: 0, max: 50 });
     // unnamed poll settings keep their defaults
     assert.deepEqual(s.render.poll, { ...DEFAULT_BACKOFF, initialMs: 100, deadlineMs: 20000 });
-    assert.deepEqual(s.render.rateLimit, { ...DEFAULT_RATE_LIMIT_POLICY, maxRetries: 2 });
+    assert.deepEqual(s.rateLimit, { ...DEFAULT_RATE_LIMIT_POLICY, maxRetries: 2 });
+  });
+
+  it("every worker gets the Retry-After policy, each flow's own section and the deployment, as its users read them", () => {
+    const s = staging(`${MINIMAL}rateLimit: { maxRetries: 2 }\nembed:\n  viewMs: [100, 100]\nrender:\n  thinkMs: [0, 50]\n`);
+    const worker = settingsFor({ luneoSettings: JSON.stringify(vuSettingsOf(s)) } as Parameters<typeof settingsFor>[0]);
+    assert.deepEqual(worker.rateLimit, { ...DEFAULT_RATE_LIMIT_POLICY, maxRetries: 2 });
+    assert.deepEqual(worker.embed.viewMs, { min: 100, max: 100 });
+    assert.deepEqual(worker.render.thinkMs, { min: 0, max: 50 });
+    assert.deepEqual(worker.deployment, s.deployment);
+    assert.equal(worker.loginSpreadMs, s.loginSpreadMs);
   });
 
   it('does not change the defaults it was built from', () => {
@@ -175,12 +186,14 @@ describe('loadSettings: what is checked', () => {
 
   it('unknown poll and rate-limit settings name the known ones', () => {
     configError(() => staging(`${MINIMAL}render:\n  poll: { initalMs: 100 }\n`), /render\.poll: unknown setting "initalMs" \(known: initialMs, multiplier, maxMs, jitter, deadlineMs\)/);
-    configError(() => staging(`${MINIMAL}render:\n  rateLimit: { retries: 3 }\n`), /render\.rateLimit: unknown setting "retries"/);
+    configError(() => staging(`${MINIMAL}rateLimit: { retries: 3 }\n`), /rateLimit: unknown setting "retries"/);
+    // The key's old place says where it went.
+    configError(() => staging(`${MINIMAL}render:\n  rateLimit: { maxRetries: 3 }\n`), /render\.rateLimit is now a top-level setting \(rateLimit: \{ … \} beside api:\)/);
   });
 
   it('unknown top-level and section settings are errors, not silently ignored', () => {
     // a typo here would otherwise unguard production
-    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, api, embed, render, abort, observe\)/);
+    configError(() => staging(`${MINIMAL}gaurded: true\n`), /unknown setting "gaurded" \(known: description, BASE_URL, WIDGET_URL, DIALECT, guarded, sandbox, api, rateLimit, embed, render, abort, observe\)/);
     configError(() => staging(`${MINIMAL}embed:\n  viewMS: [1, 2]\n`), /embed: unknown setting "viewMS"/);
     configError(() => staging(`${MINIMAL}render:\n  polling: { initialMs: 1 }\n`), /render: unknown setting "polling"/);
     configError(() => staging(`${MINIMAL}render: 5\n`), /render must be a mapping/);

@@ -32,10 +32,10 @@ describe('the flow table', () => {
 
   it('peak rates and route rates from the environment\'s settings: a page view is 3 requests, a render polls', () => {
     const settings = loadSettings('prod', path.join(ROOT, 'environments'), {});
-    assert.ok(Math.abs(FLOWS.embed.peakRate(settings, 10_000) - 12_500) < 1_000, String(FLOWS.embed.peakRate(settings, 10_000)));
-    const rates = FLOWS.embed.routeRates(settings);
+    assert.ok(Math.abs(FLOWS.embed.peakRate(settings, settings.embed, 10_000) - 12_500) < 1_000, String(FLOWS.embed.peakRate(settings, settings.embed, 10_000)));
+    const rates = FLOWS.embed.routeRates(settings, settings.embed);
     assert.deepEqual(Object.keys(rates).sort(), ['embedToken', 'embedValidate', 'widget']);
-    assert.equal(FLOWS.render.peakRate(settings, 500), 500, 'one poll a second per render in flight');
-    assert.deepEqual(FLOWS.contract.routeRates(settings), {});
+    assert.equal(FLOWS.render.peakRate(settings, settings.render, 500), 500, 'one poll a second per render in flight');
+    assert.deepEqual(FLOWS.contract.routeRates(), {});
   });
 });
