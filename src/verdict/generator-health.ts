@@ -80,24 +80,26 @@ export function describeStretch(intermediate: readonly PeriodReport[], periods: 
   const first = Math.min(...periods);
   const last = Math.max(...periods);
   // Most users at one second (all workers), else the period's mean: a stretch at the end of the peak still reads as the peak.
+  const atSecond = (p: PeriodReport) => Object.keys(p.counters).filter((k) => k.startsWith(METRICS.load.usersAtSecondPrefix)).map((k) => p.counters[k] ?? 0);
   const users = (p: PeriodReport) => {
-    const seconds = Object.keys(p.counters).filter((k) => k.startsWith(METRICS.load.usersAtSecondPrefix));
-    return seconds.length > 0 ? Math.max(...seconds.map((k) => p.counters[k] ?? 0)) : (p.counters[METRICS.load.userSeconds] ?? 0) / 10;
+    const seconds = atSecond(p);
+    return seconds.length > 0 ? Math.max(...seconds) : (p.counters[METRICS.load.userSeconds] ?? 0) / 10;
   };
-  const inStretch = (p: PeriodReport) => Number(p.period) >= first && Number(p.period) <= last;
-  const during = all.filter(inStretch).reduce((m, p) => Math.max(m, users(p)), 0);
-  // "The peak" is the profile's: an overloaded generator starts its users late and keeps them past their schedule,
-  // so the users present lag the plan there and crowd a later period. The plan says where the peak was (files without it: the users).
-  const planned = (p: PeriodReport) => (p.counters[METRICS.load.plannedUserSeconds] ?? 0) / 10;
-  const byPlan = all.some((p) => planned(p) > 0);
-  const level = byPlan ? planned : users;
-  const peak = all.reduce((m, p) => Math.max(m, level(p)), 0);
+  // The profile's own level over the seconds that had users: an overloaded generator starts its users late and keeps
+  // them past their schedule, so the users present can lag the plan at its peak and crowd a later period instead.
+  const planned = (p: PeriodReport) => (p.counters[METRICS.load.plannedUserSeconds] ?? 0) / (atSecond(p).filter((n) => n > 0).length || 10);
+  const stretch = all.filter((p) => Number(p.period) >= first && Number(p.period) <= last);
+  const during = stretch.reduce((m, p) => Math.max(m, users(p)), 0);
+  const near = (level: (p: PeriodReport) => number) => {
+    const peak = all.reduce((m, p) => Math.max(m, level(p)), 0);
+    return peak > 0 && stretch.some((p) => level(p) >= 0.9 * peak);
+  };
   // A sliding window's period says where the window ended: it began up to `lookback` seconds before.
   const from = Math.max(0, Math.round((first - start) / 1000 - lookback));
   const profile = all.reduce((m, p) => Math.max(m, p.summaries[METRICS.load.profileSeconds]?.max ?? 0), 0);
   const end = Math.round((last - start) / 1000 + 10);
   const to = profile > from ? Math.min(end, Math.ceil(profile)) : end;
-  const atPeak = peak > 0 && all.filter(inStretch).some((p) => level(p) >= 0.9 * peak);
+  const atPeak = near(users) || near(planned);
   return `${from}–${to} s into the run${during > 0 ? `, with ${Math.round(during)} users${atPeak ? ' (the peak)' : ''}` : ''}`;
 }
 

@@ -160,6 +160,15 @@ describe('where a stretch lies', () => {
     assert.equal(describeStretch(p, [T + 10_000], 0), '10–20 s into the run, with 300 users');
   });
 
+  it('a stretch at the end of the peak, in a period the profile left part-way, still reads as the peak (the users present say so)', () => {
+    const second = (counts: number[]) => Object.fromEntries(counts.map((n, i) => [`${L.usersAtSecondPrefix}${i}`, n]));
+    const p: PeriodReport[] = [
+      { period: T, counters: { ...second(Array(10).fill(900)), [L.plannedUserSeconds]: 9000 }, summaries: {} },
+      { period: T + 10_000, counters: { ...second([900, 900, 900, 900, 900, 900, 805, 688, 0]), [L.plannedUserSeconds]: 6300 }, summaries: {} },
+    ];
+    assert.equal(describeStretch(p, [T + 10_000], 0), '10–20 s into the run, with 900 users (the peak)');
+  });
+
   it('without the plan (older files): the users present', () => {
     const p = periods([10, 300, 600, 900, 450]);
     assert.equal(describeStretch(p, [T + 20_000], 0), '20–30 s into the run, with 600 users');
