@@ -5,13 +5,10 @@
  * flow or changing a profile: `npm run profiles`. `--check` only reports
  * drift (the test suite runs it).
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
-import { phasesFor } from '../src/load/model.ts';
-import { ENVIRONMENTS, PROFILES, SCENARIOS, type ScenarioName } from '../src/load/profiles.ts';
-import { encodeStages } from '../src/load/stages.ts';
+import type { ScenarioName } from '../src/load/profiles.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -25,24 +22,36 @@ function targetOf(env: string): string {
   return String(doc.BASE_URL);
 }
 
-export function environmentBlocks(scenario: ScenarioName): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const env of ENVIRONMENTS) {
-    const profile = PROFILES[scenario][env];
-    out[env] = {
-      target: targetOf(env),
-      phases: phasesFor(profile.stages),
-      variables: { luneoProfile: profile.name, luneoStages: encodeStages(profile.stages) },
-    };
+/**
+ * Each scenario's phases from its flow's profiles, written or (--check) compared. The flows are loaded here, once
+ * the table names only files that exist: a flow file just removed must not stop the script that drops it.
+ */
+async function phases(check: boolean): Promise<number> {
+  const { phasesFor } = await import('../src/load/model.ts');
+  const { ENVIRONMENTS, PROFILES, SCENARIOS } = await import('../src/load/profiles.ts');
+  const { encodeStages } = await import('../src/load/stages.ts');
+  let drift = 0;
+  for (const scenario of SCENARIOS) {
+    const file = scenarioFile(scenario);
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    const blocks = Object.fromEntries(
+      ENVIRONMENTS.map((env) => {
+        const profile = PROFILES[scenario][env];
+        return [env, { target: targetOf(env), phases: phasesFor(profile.stages), variables: { luneoProfile: profile.name, luneoStages: encodeStages(profile.stages) } }];
+      }),
+    );
+    doc.setIn(['config', 'environments'], doc.createNode(blocks));
+    const next = doc.toString({ lineWidth: 0 });
+    if (readFileSync(file, 'utf8') === next) continue;
+    if (check) {
+      drift++;
+      console.error(`${path.relative(ROOT, file)}: phases differ from the flows' profiles (run npm run profiles)`);
+    } else {
+      writeFileSync(file, next);
+      console.log(`wrote ${path.relative(ROOT, file)}`);
+    }
   }
-  return out;
-}
-
-export function rendered(scenario: ScenarioName): string {
-  const file = scenarioFile(scenario);
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  doc.setIn(['config', 'environments'], doc.createNode(environmentBlocks(scenario)));
-  return doc.toString({ lineWidth: 0 });
+  return drift;
 }
 
 const FLOWS_DIR = path.join(ROOT, 'src', 'flows');
@@ -73,34 +82,19 @@ export const FLOWS = { ${flows.map((f) => f.name).join(', ')} };
 `;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const check = process.argv.includes('--check');
-  let drift = 0;
   const table = flowTable(flowFiles());
   if (readFileSync(FLOW_TABLE, 'utf8') !== table) {
     if (check) {
-      drift++;
+      // The phases are judged against the table once it is right: a stale one may name a file that is gone.
       console.error(`${path.relative(ROOT, FLOW_TABLE)}: differs from the flow files of src/flows/ (run npm run profiles)`);
-    } else {
-      writeFileSync(FLOW_TABLE, table);
-      console.log(`wrote ${path.relative(ROOT, FLOW_TABLE)}`);
-      // This process loaded the old table: the phases of a new flow come from a fresh one.
-      return spawnSync(process.execPath, [import.meta.filename], { stdio: 'inherit' }).status ?? 1;
+      return 1;
     }
+    writeFileSync(FLOW_TABLE, table);
+    console.log(`wrote ${path.relative(ROOT, FLOW_TABLE)}`);
   }
-  for (const scenario of SCENARIOS) {
-    const file = scenarioFile(scenario);
-    const next = rendered(scenario);
-    if (readFileSync(file, 'utf8') === next) continue;
-    if (check) {
-      drift++;
-      console.error(`${path.relative(ROOT, file)}: phases differ from src/load/profiles.ts (run npm run profiles)`);
-    } else {
-      writeFileSync(file, next);
-      console.log(`wrote ${path.relative(ROOT, file)}`);
-    }
-  }
-  return drift ? 1 : 0;
+  return (await phases(check)) > 0 ? 1 : 0;
 }
 
-if (import.meta.main ?? process.argv[1] === import.meta.filename) process.exitCode = main();
+if (import.meta.main ?? process.argv[1] === import.meta.filename) process.exitCode = await main();
