@@ -30,8 +30,12 @@ export interface Degradation {
   failedThreshold: boolean;
 }
 
-/** Above this many times its early level, and by at least this much, a step's p95 "rose well beyond its own level"; below a third of it, its answers "fell". */
-export const RISE = { factor: 3, minMs: 50, minErrorShare: 0.02, minAnswers: 20 } as const;
+/**
+ * Above this many times its early level, and by at least this much, a step's p95 "rose well beyond its own level".
+ * Below a third of it, with each user's round of the flow a second longer or more, its answers "fell": without pauses
+ * the answers per user follow the latency, and a busy machine's slower milliseconds are no stall.
+ */
+export const RISE = { factor: 3, minMs: 50, minErrorShare: 0.02, minAnswers: 20, minStallSec: 1 } as const;
 /** Periods taken as the early level. */
 const BASELINE_PERIODS = 2;
 
@@ -82,7 +86,7 @@ function seriesOf(r: ResultsFile, periods: PeriodReport[]): Series[] {
       values: periods.map((p) => (heldSeconds(p) > 0 ? (p.summaries[entry.metric]?.count ?? 0) / heldSeconds(p) : undefined)),
       limit: (baseline) => {
         const base = Math.max(...baseline);
-        return { base, beyond: (v: number) => v < base / RISE.factor };
+        return { base, beyond: (v: number) => v < base / RISE.factor && (v === 0 || 1 / v - 1 / base >= RISE.minStallSec) };
       },
     });
   }
