@@ -32,8 +32,9 @@ export interface Degradation {
 
 /**
  * Above this many times its early level, and by at least this much, a step's p95 "rose well beyond its own level".
- * Below a third of it, with each user's round of the flow a second longer or more, its answers "fell": without pauses
- * the answers per user follow the latency, and a busy machine's slower milliseconds are no stall.
+ * Below a third of it two periods in a row, one of them with each user's round of the flow a second longer or more (or
+ * no answer), its answers "fell": without pauses the answers per user follow the latency, and a busy machine's slower
+ * milliseconds are no stall.
  */
 export const RISE = { factor: 3, minMs: 50, minErrorShare: 0.02, minAnswers: 20, minStallSec: 1 } as const;
 /** Periods taken as the early level. */
@@ -44,8 +45,8 @@ interface Series {
   label: string;
   unit: Degradation['unit'];
   values: (number | undefined)[];
-  /** the level it is judged against, from the early periods' values */
-  limit(baseline: number[]): { base: number; beyond: (v: number) => boolean };
+  /** the level it is judged against, from the early periods' values; `confirms`: one of the two periods must also pass it */
+  limit(baseline: number[]): { base: number; beyond: (v: number) => boolean; confirms?: (v: number) => boolean };
   /** it degrades by falling: judged only when the early periods each had this many answers */
   falls?: { minAnswers: number };
 }
@@ -86,7 +87,8 @@ function seriesOf(r: ResultsFile, periods: PeriodReport[]): Series[] {
       values: periods.map((p) => (heldSeconds(p) > 0 ? (p.summaries[entry.metric]?.count ?? 0) / heldSeconds(p) : undefined)),
       limit: (baseline) => {
         const base = Math.max(...baseline);
-        return { base, beyond: (v: number) => v < base / RISE.factor && (v === 0 || 1 / v - 1 / base >= RISE.minStallSec) };
+        // The period a fault begins in is part calm: the stall need show in one of the two.
+        return { base, beyond: (v: number) => v < base / RISE.factor, confirms: (v: number) => v === 0 || 1 / v - 1 / base >= RISE.minStallSec };
       },
     });
   }
@@ -128,7 +130,11 @@ export function findDegradation(r: ResultsFile): Degradation | undefined {
     const limit = s.limit(baseline.map(([, v]) => v));
     // Two periods in a row beyond it: one slow period on a shared machine is noise, a fault lasts.
     const after = present.slice(baseline.length);
-    const onset = after.find(([, v], k) => limit.beyond(v) && after[k + 1] !== undefined && limit.beyond(after[k + 1]?.[1] ?? 0));
+    const confirmed = (a: number, b: number) => !limit.confirms || limit.confirms(a) || limit.confirms(b);
+    const onset = after.find(([, v], k) => {
+      const next = after[k + 1]?.[1];
+      return next !== undefined && limit.beyond(v) && limit.beyond(next) && confirmed(v, next);
+    });
     if (!onset) continue;
     const later = present.filter(([i]) => i >= onset[0]).map(([, v]) => v);
     const to = s.falls ? Math.min(...later) : Math.max(...later);

@@ -164,6 +164,12 @@ describe('when the answers stop: a lock shows as answers that never come, not as
     assert.equal(findDegradation(answers([1580, 1580, 402, 402, 402, 1580, 1580, 1580], { passed: true })), undefined);
   });
 
+  it('a lock that began late in a period: a part-calm period, then none; dated the first', () => {
+    // 101 answers (the first 3 s calm), then none: only the second is a stall, and the fall began in the first.
+    const d = findDegradation(answers([355, 355, 101, undefined, 300, 300, 300, 300]));
+    assert.deepEqual([d?.change, d?.period], ['fell', 3]);
+  });
+
   it('one short period is noise, not a collapse', () => {
     assert.equal(findDegradation(answers([300, 300, 300, 300, 20, 300, 300, 300], { passed: true })), undefined);
   });
