@@ -14,6 +14,7 @@ import {
   countTransportError,
   departureAt,
   passGate,
+  policyOf,
   randomIn,
   requestFailed,
   runVars,
@@ -22,11 +23,6 @@ import {
   workerPlanFor,
   zeroCounters,
 } from '../src/user/vu-runtime.ts';
-
-/** The environment's Retry-After policy: every request of a visitor honours it. */
-function policyOf(context: VUContext) {
-  return settingsFor(runVars(context)).rateLimit;
-}
 
 const M = METRICS.embed;
 type HttpResponse = Parameters<AfterResponseHookFunction>[1];

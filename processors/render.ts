@@ -17,6 +17,7 @@ import {
   countTransportError,
   departureAt,
   passGate,
+  policyOf,
   randomIn,
   requestFailed,
   runVars,
@@ -74,17 +75,17 @@ async function renewAfter401(context: VUContext, events: VUEvents): Promise<void
 }
 
 export async function enqueueRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.enqueueUrl), settingsFor(runVars(context)).rateLimit, events);
+  await passGate(req, context, String(context.vars.enqueueUrl), policyOf(context), events);
   req.json = context.vars.enqueueJson;
   await authorize(req, context, events);
 }
 
 export async function afterEnqueue(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  const r = accountResponse(req, res, context, events, settingsFor(runVars(context)).rateLimit);
+  const r = accountResponse(req, res, context, events, policyOf(context));
   events.emit('counter', M.enqueueAttempts, 1);
   const job = jobOf(context);
   const sync = settingsFor(runVars(context)).deployment.syncRender;
-  const step = onEnqueueResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsFor(runVars(context)).rateLimit, { retryAfterMs: r.retryAfterMs, sync, latencyMs: r.ms });
+  const step = onEnqueueResponse(job, res.statusCode ?? 0, res.body, Date.now(), policyOf(context), { retryAfterMs: r.retryAfterMs, sync, latencyMs: r.ms });
   if (r.verdict === 'rate_limited') events.emit('counter', M.rateLimited, 1);
   if (step.next === 'retry') {
     if (step.reason === 'unauthorized') await renewAfter401(context, events);
@@ -121,17 +122,17 @@ export function retryEnqueue(context: VUContext, next: (again: boolean) => void)
 }
 
 export async function statusRequest(req: Record<string, unknown>, context: VUContext, events: VUEvents): Promise<void> {
-  await passGate(req, context, String(context.vars.statusUrl), settingsFor(runVars(context)).rateLimit, events);
+  await passGate(req, context, String(context.vars.statusUrl), policyOf(context), events);
   await authorize(req, context, events);
 }
 
 export async function afterStatus(req: Record<string, unknown>, res: HttpResponse, context: VUContext, events: VUEvents): Promise<void> {
-  const r = accountResponse(req, res, context, events, settingsFor(runVars(context)).rateLimit);
+  const r = accountResponse(req, res, context, events, policyOf(context));
   if (r.verdict === 'rate_limited') events.emit('counter', M.rateLimited, 1);
   if (r.verdict === 'failed') events.emit('counter', M.statusFailed, 1);
   if (r.verdict === 'ok') countSuccess(events, M.statusMs, r.ms);
   const job = jobOf(context);
-  const step = onStatusResponse(job, res.statusCode ?? 0, res.body, Date.now(), settingsFor(runVars(context)).rateLimit, r.retryAfterMs);
+  const step = onStatusResponse(job, res.statusCode ?? 0, res.body, Date.now(), policyOf(context), r.retryAfterMs);
   if (res.statusCode === 401) await renewAfter401(context, events);
   if (step.next === 'done') {
     context.vars.polling = false;

@@ -70,7 +70,6 @@ export const embed = {
     staging: profile('staging-2500', 'the release profile at a quarter of production scale (2,500 visitors)', '2m:250 5m:1250 5m:2500 10m:2500 2m:0'),
     prod: profile('full-10k', "the requirements' full profile: 10,000 concurrent visitors, 24 minutes", '2m:1000 5m:5000 5m:10000 10m:10000 2m:0'),
   },
-
   seedNeedsApiKey: false,
   usesWidget: true,
   metricPrefix: 'luneo_embed_',

@@ -57,12 +57,14 @@ function renderSettings(s: SectionReader): RenderSettings {
   return { mix: mix(s), thinkMs: s.range('thinkMs', { min: 1000, max: 4000 }), poll };
 }
 
+const DEFAULT_MIX: Record<RenderType, number> = { '2d': 60, '3d': 30, ar: 10 };
+
 function mix(s: SectionReader): Record<RenderType, number> {
   const v = s.raw('mix');
-  if (v === undefined) return { '2d': 60, '3d': 30, ar: 10 };
+  if (v === undefined) return { ...DEFAULT_MIX };
   if (!isRecord(v)) {
     s.problem('mix must map render types (2d, 3d, ar) to weights');
-    return { '2d': 60, '3d': 30, ar: 10 };
+    return { ...DEFAULT_MIX };
   }
   const out: Record<RenderType, number> = { '2d': 0, '3d': 0, ar: 0 };
   for (const [k, w] of Object.entries(v)) {
@@ -89,7 +91,6 @@ export const render = {
     staging: profile('staging-100', 'the release profile at a fifth of production scale (100 concurrent renders)', '1m:20 2m:60 2m:100 10m:100 2m:0'),
     prod: profile('full-500', "the requirements' full profile: 500 concurrent renders, 17 minutes", '1m:100 2m:300 2m:500 10m:500 2m:0'),
   },
-
   seedNeedsApiKey: true,
   usesWidget: false,
   metricPrefix: 'luneo_render_',

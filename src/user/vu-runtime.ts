@@ -58,6 +58,11 @@ export function settingsFor(vars: RunVars): VuSettings {
   return settingsCache.settings;
 }
 
+/** The environment's Retry-After policy: every request of every flow honours it. */
+export function policyOf(context: VUContext): RateLimitPolicy {
+  return settingsFor(runVars(context)).rateLimit;
+}
+
 let stagesCache: { text: string; stages: Stage[] } | undefined;
 
 function stagesOf(vars: RunVars): Stage[] {
